@@ -1,0 +1,29 @@
+// Which database a command talks to: --source/--target, else DATABASE_URL, else a .env file's
+// DATABASE_URL, else libpq's own defaults (PG* variables). Also masks passwords for display.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace pgtote {
+
+struct ConnectionTarget {
+  std::string conninfo;  // what libpq receives; may hold a password, never print it
+  std::string origin;    // "--source", "DATABASE_URL", ".env", "PG* defaults"
+};
+
+// `flag` is the command-line value, `flag_name` its name for messages; `dotenv_dir` is where
+// .env is looked for (the current folder).
+ConnectionTarget resolve_connection(const std::optional<std::string>& flag, const std::string& flag_name,
+                                    const std::string& dotenv_dir = ".");
+
+// Reads DATABASE_URL from a .env file's text (KEY=value lines, optional `export`, quotes, comments).
+std::optional<std::string> dotenv_database_url(const std::string& text);
+
+// Drops URI query parameters that ORMs add and libpq rejects (Prisma's `schema=`...).
+std::string strip_orm_parameters(const std::string& conninfo);
+
+// The conninfo with any password replaced by ****, for display.
+std::string mask_password(const std::string& conninfo);
+
+}  // namespace pgtote

@@ -1,0 +1,51 @@
+// `pgtote export`: catalog -> order -> rows -> file, from one REPEATABLE READ snapshot.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "pgtote/connection_target.h"
+#include "pgtote/pg_conn.h"
+#include "pgtote/schema_model.h"
+#include "pgtote/table_filter.h"
+
+namespace pgtote {
+
+struct ExportOptions {
+  ConnectionTarget source;
+  std::string output;       // a path, "-" for stdout, empty for exports/export-<time>.json
+  TableSelection selection;
+  bool progress = true;     // shown only when stderr is a terminal
+};
+
+struct TableStats {
+  std::string schema;
+  std::string name;
+  uint64_t rows = 0;
+  uint64_t bytes = 0;
+  double seconds = 0;
+};
+
+struct ExportResult {
+  std::string path;
+  std::vector<TableStats> tables;
+  TableStats totals;
+};
+
+// Tables selected and ordered, as export writes them (also what `pgtote order` prints).
+struct OrderedTables {
+  std::vector<Table> tables;  // in dependency order
+  TableOrder order;           // positions in `tables`: order is 0..n-1, components as found
+  std::vector<std::string> notes;
+};
+OrderedTables select_and_order(Connection& connection, const TableSelection& selection);
+
+// `notify` receives one-line notes for the user (tables left out...).
+ExportResult run_export(const ExportOptions& options, const std::function<void(const std::string&)>& notify);
+
+// Default output name: exports/export-YYYY-MM-DDTHH-MM-SS.json (local time).
+std::string default_export_path();
+
+}  // namespace pgtote

@@ -1,0 +1,54 @@
+// Reads a snapshot in one forward pass with memory bounded by the largest row: the header, then
+// each table's description and its rows one at a time. The only module that uses simdjson; a
+// snapshot is never one simdjson document, so its size has no 4 GiB limit. Untrusted input:
+// every problem is an Error(bad_snapshot) naming the byte offset, table and row.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "pgtote/json_value.h"
+#include "pgtote/schema_model.h"
+
+namespace pgtote {
+
+struct SnapshotInfo {
+  int version = 0;
+  std::string tool;
+  std::string exported_at;
+  std::string server_version;
+  std::string database;
+  std::vector<std::pair<std::string, std::string>> order;  // schema, name
+  std::vector<std::vector<size_t>> components;            // positions in `order`
+};
+
+class SnapshotReader {
+ public:
+  // "-" reads standard input. Reads and checks the header.
+  explicit SnapshotReader(const std::string& path);
+  ~SnapshotReader();
+  SnapshotReader(const SnapshotReader&) = delete;
+  SnapshotReader& operator=(const SnapshotReader&) = delete;
+
+  const SnapshotInfo& info() const { return info_; }
+  // The next table's description; false after the last table.
+  bool next_table(Table& table);
+  // The current table's next row, as many values as the table has columns; false at its end.
+  bool next_row(std::vector<JsonValue>& values);
+  // Skips the current table's remaining rows, counting them.
+  uint64_t skip_rows();
+  // After next_row() returned false: the row count the snapshot records for the table.
+  uint64_t recorded_row_count() const { return recorded_rows_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  SnapshotInfo info_;
+  uint64_t recorded_rows_ = 0;
+};
+
+}  // namespace pgtote

@@ -1,0 +1,17 @@
+// The one place identifiers become SQL text: every schema, table and column name is quoted here.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pgtote {
+
+// "name" with embedded double quotes doubled; safe for any name, including non-ASCII.
+std::string quote_ident(std::string_view name);
+// "schema"."name"
+std::string quote_qualified(std::string_view schema, std::string_view name);
+// "a", "b", "c"
+std::string quote_ident_list(const std::vector<std::string>& names);
+
+}  // namespace pgtote

@@ -1,0 +1,216 @@
+// Catalog queries. Each names its parameters and result columns; catalogs are always qualified.
+#include "pgtote/catalog.h"
+
+#include <map>
+
+#include "pgtote/sql_quote.h"
+#include "pgtote/value_codec.h"
+
+namespace pgtote {
+
+namespace {
+
+// Result: oid, schema, name, relkind. Ordinary and partitioned tables, not partitions.
+constexpr const char* tables_sql = R"SQL(
+SELECT c.oid, n.nspname, c.relname, c.relkind
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname !~ '^pg_(toast|temp_)'
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                    AND d.objid = c.oid AND d.deptype = 'e')
+ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C"
+)SQL";
+
+// $1: table oids. Result: table oid, name, type, not null, default, identity, generated,
+// type oid, typtype, is array, element type oid, element typtype, element delimiter.
+constexpr const char* columns_sql = R"SQL(
+SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
+       pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated,
+       t.oid, t.typtype,
+       t.typcategory = 'A' AND t.typelem <> 0 AND t.oid NOT IN (22, 30) AS is_array,
+       e.oid, e.typtype, e.typdelim
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
+LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+WHERE a.attrelid = ANY($1::pg_catalog.oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum
+)SQL";
+
+// $1: table oids. Result: table oid, constraint name, type (p, u, f), deferrable, deferred,
+// column, referenced schema, referenced table, referenced column; one row per key column.
+constexpr const char* constraints_sql = R"SQL(
+SELECT con.conrelid, con.conname, con.contype, con.condeferrable, con.condeferred,
+       a.attname, rn.nspname, rc.relname, ra.attname
+FROM pg_catalog.pg_constraint con
+CROSS JOIN LATERAL pg_catalog.unnest(con.conkey) WITH ORDINALITY AS k(attnum, position)
+JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
+LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+LEFT JOIN pg_catalog.pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = con.confkey[k.position]
+WHERE con.conrelid = ANY($1::pg_catalog.oid[]) AND con.contype IN ('p', 'u', 'f') AND con.conparentid = 0
+ORDER BY con.conrelid, con.contype, con.conname COLLATE "C", k.position
+)SQL";
+
+// $1: table oids. Result: table oid, index name, column; unique indexes that back no constraint,
+// on plain columns, without a predicate. One row per key column.
+constexpr const char* unique_indexes_sql = R"SQL(
+SELECT i.indrelid, ic.relname, a.attname
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+CROSS JOIN LATERAL pg_catalog.unnest(i.indkey::pg_catalog.int2[]) WITH ORDINALITY AS k(attnum, position)
+JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+WHERE i.indrelid = ANY($1::pg_catalog.oid[]) AND i.indisunique AND i.indisvalid AND NOT i.indisprimary
+  AND i.indpred IS NULL AND i.indexprs IS NULL AND k.position <= i.indnkeyatts
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u'))
+ORDER BY i.indrelid, ic.relname COLLATE "C", k.position
+)SQL";
+
+// $1: table oids. Result: table oid, column, sequence schema, sequence name. Sequences owned by
+// a column (serial, OWNED BY) or backing an identity column.
+constexpr const char* sequences_sql = R"SQL(
+SELECT d.refobjid, a.attname, sn.nspname, s.relname
+FROM pg_catalog.pg_depend d
+JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
+JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+  AND d.deptype IN ('a', 'i') AND d.refobjid = ANY($1::pg_catalog.oid[])
+)SQL";
+
+Table* find_table(std::map<uint32_t, Table*>& by_oid, const Result& r, int row) {
+  auto it = by_oid.find(static_cast<uint32_t>(r.number(row, 0)));
+  return it == by_oid.end() ? nullptr : it->second;
+}
+
+void read_columns(Connection& connection, const std::string& oids, std::map<uint32_t, Table*>& by_oid) {
+  Result r = connection.exec(columns_sql, {oids});
+  for (int i = 0; i < r.rows(); ++i) {
+    Table* table = find_table(by_oid, r, i);
+    if (!table) continue;
+    Column column;
+    column.name = r.text(i, 1);
+    column.type = r.text(i, 2);
+    column.not_null = r.boolean(i, 3);
+    column.default_expr = r.optional_text(i, 4);
+    std::string_view identity = r.value(i, 5);
+    column.identity = identity == "a" ? "always" : identity == "d" ? "by default" : "";
+    column.generated = r.value(i, 6) == "s" ? "stored" : "";
+    bool is_array = r.boolean(i, 9);
+    column.encoding = encoding_for_type(static_cast<uint32_t>(r.number(i, 7)), r.value(i, 8)[0], is_array);
+    if (is_array) {
+      // Arrays whose elements are separated by something other than ',' (box) stay text.
+      if (r.value(i, 12) != ",") column.encoding = Encoding::text;
+      else column.element_encoding = encoding_for_type(static_cast<uint32_t>(r.number(i, 10)), r.value(i, 11)[0], false);
+    }
+    table->columns.push_back(std::move(column));
+  }
+}
+
+void read_constraints(Connection& connection, const std::string& oids, std::map<uint32_t, Table*>& by_oid) {
+  Result r = connection.exec(constraints_sql, {oids});
+  std::string last_key;
+  for (int i = 0; i < r.rows(); ++i) {
+    Table* table = find_table(by_oid, r, i);
+    if (!table) continue;
+    std::string name = r.text(i, 1);
+    char type = r.value(i, 2)[0];
+    std::string key = r.text(i, 0) + '/' + type + '/' + name;
+    bool first = key != last_key;
+    last_key = key;
+    std::string column = r.text(i, 5);
+    if (type == 'p') {
+      table->primary_key.push_back(column);
+    } else if (type == 'u') {
+      if (first) table->unique_keys.push_back({name, {}, true});
+      table->unique_keys.back().columns.push_back(column);
+    } else {
+      if (first) {
+        ForeignKey fk;
+        fk.name = name;
+        fk.ref_schema = r.text(i, 6);
+        fk.ref_table = r.text(i, 7);
+        fk.deferrable = r.boolean(i, 3);
+        fk.initially_deferred = r.boolean(i, 4);
+        table->foreign_keys.push_back(std::move(fk));
+      }
+      table->foreign_keys.back().columns.push_back(column);
+      table->foreign_keys.back().ref_columns.push_back(r.text(i, 8));
+    }
+  }
+}
+
+void read_unique_indexes(Connection& connection, const std::string& oids, std::map<uint32_t, Table*>& by_oid) {
+  Result r = connection.exec(unique_indexes_sql, {oids});
+  std::string last_key;
+  for (int i = 0; i < r.rows(); ++i) {
+    Table* table = find_table(by_oid, r, i);
+    if (!table) continue;
+    std::string key = r.text(i, 0) + '/' + r.text(i, 1);
+    if (key != last_key) table->unique_keys.push_back({r.text(i, 1), {}, false});
+    last_key = key;
+    table->unique_keys.back().columns.push_back(r.text(i, 2));
+  }
+}
+
+void read_sequences(Connection& connection, const std::string& oids, std::map<uint32_t, Table*>& by_oid) {
+  Result r = connection.exec(sequences_sql, {oids});
+  for (int i = 0; i < r.rows(); ++i) {
+    Table* table = find_table(by_oid, r, i);
+    if (!table) continue;
+    for (auto& column : table->columns)
+      if (column.name == r.value(i, 1)) column.sequence = quote_qualified(r.value(i, 2), r.value(i, 3));
+  }
+}
+
+}  // namespace
+
+std::vector<Table> read_catalog(Connection& connection) {
+  std::vector<Table> tables;
+  Result r = connection.exec(tables_sql);
+  for (int i = 0; i < r.rows(); ++i) {
+    Table table;
+    table.oid = static_cast<uint32_t>(r.number(i, 0));
+    table.schema = r.text(i, 1);
+    table.name = r.text(i, 2);
+    table.partitioned = r.value(i, 3) == "p";
+    tables.push_back(std::move(table));
+  }
+  std::map<uint32_t, Table*> by_oid;
+  std::vector<std::string> oid_list;
+  for (auto& table : tables) {
+    by_oid[table.oid] = &table;
+    oid_list.push_back(std::to_string(table.oid));
+  }
+  std::string oids = text_array_literal(oid_list);
+  read_columns(connection, oids, by_oid);
+  read_constraints(connection, oids, by_oid);
+  read_unique_indexes(connection, oids, by_oid);
+  read_sequences(connection, oids, by_oid);
+  return tables;
+}
+
+std::string select_rows_sql(const Table& table) {
+  std::vector<std::string> names;
+  for (const auto& column : table.columns) names.push_back(column.name);
+  std::string sql = "SELECT " + (names.empty() ? std::string("") : quote_ident_list(names)) + " FROM " +
+                    (table.partitioned ? "" : "ONLY ") + quote_qualified(table.schema, table.name) + " t";
+  // Stable row order: the primary key, else a unique key with only NOT NULL columns, else the
+  // whole row's text (every type has one), so two exports of the same data are identical.
+  const std::vector<std::string>* key = table.primary_key.empty() ? nullptr : &table.primary_key;
+  for (const auto& unique : table.unique_keys) {
+    if (key) break;
+    bool not_null = true;
+    for (const auto& c : unique.columns) not_null = not_null && table.find_column(c) && table.find_column(c)->not_null;
+    if (not_null) key = &unique.columns;
+  }
+  if (key) sql += " ORDER BY " + quote_ident_list(*key);
+  else if (!names.empty()) sql += " ORDER BY t::text COLLATE \"C\"";
+  return sql;
+}
+
+}  // namespace pgtote

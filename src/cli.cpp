@@ -1,0 +1,209 @@
+// Subcommands and their flags. Results go to stdout only when the user asked for them there;
+// notes, statistics and progress go to stderr.
+#include "pgtote/cli.h"
+
+#include <cxxopts.hpp>
+
+#include <filesystem>
+#include <iostream>
+
+#include "pgtote/catalog.h"
+#include "pgtote/connection_target.h"
+#include "pgtote/error.h"
+#include "pgtote/exporter.h"
+#include "pgtote/report.h"
+#include "pgtote/snapshot_reader.h"
+
+namespace pgtote {
+
+namespace {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(int argc, char** argv);
+};
+
+cxxopts::ParseResult parse(cxxopts::Options& options, int argc, char** argv) {
+  try {
+    return options.parse(argc, argv);
+  } catch (const cxxopts::exceptions::exception& e) {
+    throw Error(ExitCode::usage, std::string(e.what()) + " (see pgtote " + options.program() + " --help)");
+  }
+}
+
+bool wants_help(cxxopts::Options& options, const cxxopts::ParseResult& args) {
+  if (!args.count("help")) return false;
+  std::cout << options.help();
+  return true;
+}
+
+void add_selection_options(cxxopts::Options& options) {
+  options.add_options("Tables")
+    ("t,table", "only tables matching GLOB (name or schema.name); repeatable", cxxopts::value<std::vector<std::string>>(), "GLOB")
+    ("T,exclude-table", "leave out tables matching GLOB; repeatable", cxxopts::value<std::vector<std::string>>(), "GLOB")
+    ("n,schema", "only tables in SCHEMA; repeatable", cxxopts::value<std::vector<std::string>>(), "SCHEMA")
+    ("skip-audit", "leave out audit tables (*audit*, schema audit)")
+    ("audit-pattern", "GLOB naming audit tables, replaces the default; repeatable", cxxopts::value<std::vector<std::string>>(), "GLOB")
+    ("include-migration-tables", "keep migration-history tables (_prisma_migrations...)");
+}
+
+std::vector<std::string> strings(const cxxopts::ParseResult& args, const char* name) {
+  return args.count(name) ? args[name].as<std::vector<std::string>>() : std::vector<std::string>{};
+}
+
+TableSelection selection_from(const cxxopts::ParseResult& args) {
+  TableSelection selection;
+  selection.include_patterns = strings(args, "table");
+  selection.exclude_patterns = strings(args, "exclude-table");
+  selection.schemas = strings(args, "schema");
+  selection.skip_audit = args.count("skip-audit") > 0;
+  selection.audit_patterns = strings(args, "audit-pattern");
+  selection.include_migration_tables = args.count("include-migration-tables") > 0;
+  return selection;
+}
+
+std::optional<std::string> optional_string(const cxxopts::ParseResult& args, const char* name) {
+  if (!args.count(name)) return std::nullopt;
+  return args[name].as<std::string>();
+}
+
+int run_export_command(int argc, char** argv) {
+  cxxopts::Options options("export", "Writes the source database's tables, parents first, into one JSON snapshot.");
+  options.add_options()
+    ("source", "source database (libpq URI or key=value); default DATABASE_URL, .env, PG*", cxxopts::value<std::string>(), "URL")
+    ("o,output", "snapshot file, - for stdout (default exports/export-<time>.json)", cxxopts::value<std::string>(), "FILE")
+    ("report", "write the statistics as JSON to FILE", cxxopts::value<std::string>(), "FILE")
+    ("q,quiet", "no progress, no statistics")
+    ("h,help", "show this help");
+  add_selection_options(options);
+  auto args = parse(options, argc, argv);
+  if (wants_help(options, args)) return 0;
+
+  ExportOptions export_options;
+  export_options.source = resolve_connection(optional_string(args, "source"), "--source");
+  export_options.output = optional_string(args, "output").value_or("");
+  export_options.selection = selection_from(args);
+  bool quiet = args.count("quiet") > 0;
+  export_options.progress = !quiet;
+  if (export_options.output.empty()) std::filesystem::create_directories("exports");
+
+  ExportResult result = run_export(export_options, [&](const std::string& note) {
+    if (!quiet) std::cerr << "pgtote: " << note << "\n";
+  });
+  if (!quiet) {
+    std::cerr << format_export_stats(result);
+    if (result.path != "-") std::cerr << "wrote " << result.path << "\n";
+  }
+  if (auto report = optional_string(args, "report")) write_text_file(*report, export_report_json(result));
+  return 0;
+}
+
+int run_order_command(int argc, char** argv) {
+  cxxopts::Options options("order", "Prints the tables in dependency order (parents first), cycles marked.");
+  options.add_options()
+    ("source", "database (libpq URI or key=value); default DATABASE_URL, .env, PG*", cxxopts::value<std::string>(), "URL")
+    ("h,help", "show this help");
+  add_selection_options(options);
+  auto args = parse(options, argc, argv);
+  if (wants_help(options, args)) return 0;
+
+  Connection connection = Connection::open(resolve_connection(optional_string(args, "source"), "--source").conninfo);
+  OrderedTables selected = select_and_order(connection, selection_from(args));
+  for (const auto& note : selected.notes) std::cerr << "pgtote: " << note << "\n";
+  std::vector<std::string> marks(selected.tables.size());
+  for (size_t c = 0; c < selected.order.components.size(); ++c) {
+    const auto& members = selected.order.components[c];
+    if (members.size() == 1) {
+      marks[members[0]] = "  [self-reference]";
+      continue;
+    }
+    std::string names;
+    for (size_t m : members) names += (names.empty() ? "" : ", ") + selected.tables[m].qualified_name();
+    for (size_t m : members) marks[m] = "  [cycle " + std::to_string(c + 1) + ": " + names + "]";
+  }
+  for (size_t i = 0; i < selected.tables.size(); ++i)
+    std::cout << selected.tables[i].qualified_name() << marks[i] << "\n";
+  return 0;
+}
+
+std::string key_text(const std::vector<std::string>& columns) {
+  std::string out = "(";
+  for (size_t i = 0; i < columns.size(); ++i) out += (i ? ", " : "") + columns[i];
+  return out + ")";
+}
+
+int run_inspect_command(int argc, char** argv) {
+  cxxopts::Options options("inspect", "Prints a snapshot's header and its tables with row counts and keys.");
+  options.add_options()
+    ("file", "snapshot file", cxxopts::value<std::string>())
+    ("h,help", "show this help");
+  options.parse_positional({"file"});
+  options.positional_help("FILE");
+  auto args = parse(options, argc, argv);
+  if (wants_help(options, args)) return 0;
+  if (!args.count("file")) throw Error(ExitCode::usage, "inspect needs a snapshot FILE (pgtote inspect FILE)");
+
+  std::string path = args["file"].as<std::string>();
+  SnapshotReader reader(path);
+  const SnapshotInfo& info = reader.info();
+  std::cout << "snapshot:  " << path << "\n"
+            << "format:    pgtote-snapshot version " << info.version << ", written by " << info.tool << "\n"
+            << "exported:  " << info.exported_at << "\n"
+            << "source:    database " << info.database << ", PostgreSQL " << info.server_version << "\n";
+  std::vector<size_t> component_of(info.order.size(), 0);
+  for (size_t c = 0; c < info.components.size(); ++c)
+    for (size_t m : info.components[c]) component_of[m] = c + 1;
+  Table table;
+  uint64_t total = 0;
+  size_t position = 0;
+  std::cout << "tables (dependency order):\n";
+  while (reader.next_table(table)) {
+    uint64_t rows = reader.skip_rows();
+    total += rows;
+    std::cout << "  " << table.qualified_name() << "  rows " << rows;
+    if (!table.primary_key.empty()) std::cout << "  primary key " << key_text(table.primary_key);
+    for (const auto& unique : table.unique_keys) std::cout << "  unique " << key_text(unique.columns);
+    if (position < component_of.size() && component_of[position])
+      std::cout << "  [cycle group " << component_of[position] << "]";
+    std::cout << "\n";
+    ++position;
+  }
+  std::cout << "total:     " << position << " tables, " << total << " rows\n";
+  return 0;
+}
+
+const Command commands[] = {
+  {"export", "write the source database's tables into a JSON snapshot", run_export_command},
+  {"order", "print the tables in foreign-key dependency order", run_order_command},
+  {"inspect", "print a snapshot's header, tables, row counts and keys", run_inspect_command},
+};
+
+void print_usage(std::ostream& out) {
+  out << "pgtote " << PGTOTE_VERSION << ": carries PostgreSQL data between databases as a JSON snapshot\n\n"
+      << "usage: pgtote COMMAND [OPTIONS]   (pgtote COMMAND --help for its options)\n\ncommands:\n";
+  for (const auto& command : commands) out << "  " << command.name << std::string(10 - std::string(command.name).size(), ' ') << command.summary << "\n";
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  if (argc < 2) {
+    print_usage(std::cerr);
+    return static_cast<int>(ExitCode::usage);
+  }
+  std::string name = argv[1];
+  if (name == "-h" || name == "--help" || name == "help") {
+    print_usage(std::cout);
+    return 0;
+  }
+  if (name == "--version" || name == "version") {
+    std::cout << "pgtote " << PGTOTE_VERSION << "\n";
+    return 0;
+  }
+  for (const auto& command : commands)
+    if (name == command.name) return command.run(argc - 1, argv + 1);
+  throw Error(ExitCode::usage, "unknown command '" + name + "' (pgtote --help lists the commands)");
+}
+
+}  // namespace pgtote

@@ -1,0 +1,182 @@
+// Snapshot layout. Rows stream through JsonWriter's buffer, drained every megabyte.
+#include "pgtote/snapshot_writer.h"
+
+#include <stdexcept>
+
+#include "pgtote/copy_text.h"
+#include "pgtote/snapshot_format.h"
+#include "pgtote/value_codec.h"
+
+namespace pgtote {
+
+namespace {
+constexpr size_t flush_threshold = 1 << 20;
+
+void write_names(JsonWriter& out, const std::vector<std::string>& names) {
+  out.start_array();
+  for (const auto& name : names) out.string(name);
+  out.end_array();
+}
+}  // namespace
+
+void SnapshotWriter::begin(const SnapshotHeader& header, const std::vector<const Table*>& tables,
+                           const std::vector<std::vector<size_t>>& components) {
+  out_.raw("{");
+  out_.raw("\"format\":");
+  out_.string(snapshot::format_name);
+  out_.raw(",\"version\":");
+  out_.integer(snapshot::format_version);
+  out_.raw(",\"tool\":");
+  out_.string("pgtote " + header.tool_version);
+  out_.raw(",\"exported_at\":");
+  out_.string(header.exported_at);
+  out_.raw(",\n\"source\":");
+  out_.start_object();
+  out_.key("server_version");
+  out_.string(header.server_version);
+  out_.key("database");
+  out_.string(header.database);
+  out_.end_object();
+  out_.raw(",\n\"order\":");
+  out_.start_array();
+  for (const Table* table : tables) {
+    out_.start_array();
+    out_.string(table->schema);
+    out_.string(table->name);
+    out_.end_array();
+  }
+  out_.end_array();
+  out_.raw(",\n\"components\":");
+  out_.start_array();
+  for (const auto& component : components) {
+    out_.start_array();
+    for (size_t position : component) out_.integer(static_cast<int64_t>(position));
+    out_.end_array();
+  }
+  out_.end_array();
+  out_.raw(",\n\"tables\":[");
+}
+
+void SnapshotWriter::write_table_description(const Table& table) {
+  out_.raw("\"schema\":");
+  out_.string(table.schema);
+  out_.raw(",\"name\":");
+  out_.string(table.name);
+  out_.raw(",\n\"columns\":[");
+  for (size_t i = 0; i < table.columns.size(); ++i) {
+    const Column& c = table.columns[i];
+    out_.raw(i ? ",\n " : "\n ");
+    out_.start_object();
+    out_.key("name");
+    out_.string(c.name);
+    out_.key("type");
+    out_.string(c.type);
+    out_.key("encoding");
+    out_.string(encoding_name(c.encoding));
+    if (c.encoding == Encoding::array) {
+      out_.key("element_encoding");
+      out_.string(encoding_name(c.element_encoding));
+    }
+    out_.key("nullable");
+    out_.boolean(!c.not_null);
+    out_.key("default");
+    if (c.default_expr) out_.string(*c.default_expr);
+    else out_.null();
+    out_.key("identity");
+    if (c.identity.empty()) out_.null();
+    else out_.string(c.identity);
+    out_.key("generated");
+    if (c.generated.empty()) out_.null();
+    else out_.string(c.generated);
+    out_.key("sequence");
+    if (c.sequence) out_.string(*c.sequence);
+    else out_.null();
+    out_.end_object();
+  }
+  out_.raw("],\n\"primary_key\":");
+  write_names(out_, table.primary_key);
+  out_.raw(",\n\"unique_keys\":");
+  out_.start_array();
+  for (const auto& key : table.unique_keys) {
+    out_.start_object();
+    out_.key("name");
+    out_.string(key.name);
+    out_.key("columns");
+    write_names(out_, key.columns);
+    out_.key("index_only");
+    out_.boolean(!key.constraint);
+    out_.end_object();
+  }
+  out_.end_array();
+  out_.raw(",\n\"foreign_keys\":");
+  out_.start_array();
+  for (const auto& fk : table.foreign_keys) {
+    out_.start_object();
+    out_.key("name");
+    out_.string(fk.name);
+    out_.key("columns");
+    write_names(out_, fk.columns);
+    out_.key("references");
+    out_.start_object();
+    out_.key("schema");
+    out_.string(fk.ref_schema);
+    out_.key("table");
+    out_.string(fk.ref_table);
+    out_.key("columns");
+    write_names(out_, fk.ref_columns);
+    out_.end_object();
+    out_.key("deferrable");
+    out_.boolean(fk.deferrable);
+    out_.end_object();
+  }
+  out_.end_array();
+}
+
+void SnapshotWriter::begin_table(const Table& table) {
+  table_ = &table;
+  out_.raw(first_table_ ? "\n{" : ",\n{");
+  first_table_ = false;
+  write_table_description(table);
+  out_.raw(",\n\"rows\":[");
+  first_row_ = true;
+  out_.flush();
+}
+
+void SnapshotWriter::copy_row(std::string_view copy_row) {
+  out_.raw(first_row_ ? "\n[" : ",\n[");
+  first_row_ = false;
+  if (table_->columns.empty()) {  // COPY gives an empty line for a row without columns
+    out_.raw("]");
+    return;
+  }
+  CopyRowFields fields(copy_row);
+  std::string_view value;
+  bool null;
+  size_t column = 0;
+  const auto& columns = table_->columns;
+  while (fields.next(value, null)) {
+    if (column == columns.size()) throw std::invalid_argument("row has more values than the table has columns");
+    if (column) out_.raw(",");
+    if (null) out_.null();
+    else encode_value(columns[column].encoding, columns[column].element_encoding, value, out_);
+    ++column;
+  }
+  if (column != columns.size())
+    throw std::invalid_argument("row has fewer values than the table has columns");
+  out_.raw("]");
+  out_.flush_if_over(flush_threshold);
+}
+
+void SnapshotWriter::end_table(uint64_t row_count) {
+  out_.raw(first_row_ ? "],\n\"row_count\":" : "\n],\n\"row_count\":");
+  out_.integer(static_cast<int64_t>(row_count));
+  out_.raw("}");
+  out_.flush();
+}
+
+void SnapshotWriter::end() {
+  out_.raw(first_table_ ? "]}\n" : "\n]}\n");
+  out_.flush();
+}
+
+}  // namespace pgtote

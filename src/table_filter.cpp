@@ -1,0 +1,81 @@
+// Table selection rules. Patterns match `name` or `schema.name`, as pg_dump's -t does.
+#include "pgtote/table_filter.h"
+
+#include <algorithm>
+
+#include "pgtote/error.h"
+#include "pgtote/glob.h"
+
+namespace pgtote {
+
+static bool matches(const std::string& pattern, const Table& table, bool ignore_case = false) {
+  return glob_match(pattern, table.name, ignore_case) || glob_match(pattern, table.qualified_name(), ignore_case);
+}
+
+bool is_migration_table(const Table& table) {
+  if (table.schema == "supabase_migrations") return true;
+  static const char* names[] = {"_prisma_migrations",   "__drizzle_migrations", "schema_migrations",
+                                "flyway_schema_history", "databasechangelog",    "databasechangeloglock",
+                                "knex_migrations",       "knex_migrations_lock", "alembic_version"};
+  for (const char* name : names)
+    if (table.name == name) return true;
+  // Laravel's table has a name too common to match alone: require its columns.
+  if (table.name == "migrations")
+    return table.find_column("id") && table.find_column("migration") && table.find_column("batch");
+  return false;
+}
+
+bool is_audit_table(const Table& table, const std::vector<std::string>& audit_patterns) {
+  if (audit_patterns.empty()) return table.schema == "audit" || glob_match("*audit*", table.name, true);
+  for (const auto& pattern : audit_patterns)
+    if (matches(pattern, table, true)) return true;
+  return false;
+}
+
+static std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+FilterResult filter_tables(std::vector<Table> tables, const TableSelection& selection) {
+  for (const auto& schema : selection.schemas)
+    if (std::none_of(tables.begin(), tables.end(), [&](const Table& t) { return t.schema == schema; }))
+      throw Error(ExitCode::usage, "-n " + schema + ": no table in this schema (or no such schema)");
+  for (const auto* patterns : {&selection.include_patterns, &selection.exclude_patterns})
+    for (const auto& pattern : *patterns)
+      if (std::none_of(tables.begin(), tables.end(), [&](const Table& t) { return matches(pattern, t); }))
+        throw Error(ExitCode::usage, "table pattern '" + pattern + "' matches no table");
+
+  FilterResult result;
+  std::vector<std::string> migrations;
+  for (auto& table : tables) {
+    if (!selection.schemas.empty() &&
+        std::find(selection.schemas.begin(), selection.schemas.end(), table.schema) == selection.schemas.end())
+      continue;
+    if (!selection.include_patterns.empty() &&
+        std::none_of(selection.include_patterns.begin(), selection.include_patterns.end(),
+                     [&](const std::string& p) { return matches(p, table); }))
+      continue;
+    if (std::any_of(selection.exclude_patterns.begin(), selection.exclude_patterns.end(),
+                    [&](const std::string& p) { return matches(p, table); }))
+      continue;
+    if (!selection.include_migration_tables && is_migration_table(table)) {
+      migrations.push_back(table.qualified_name());
+      continue;
+    }
+    if (selection.skip_audit && is_audit_table(table, selection.audit_patterns)) {
+      result.skipped.push_back(table.qualified_name());
+      continue;
+    }
+    result.tables.push_back(std::move(table));
+  }
+  if (!migrations.empty())
+    result.notes.push_back("left out migration-history tables (--include-migration-tables keeps them): " +
+                           join(migrations));
+  if (!result.skipped.empty())
+    result.notes.push_back("left out audit tables (--skip-audit): " + join(result.skipped));
+  return result;
+}
+
+}  // namespace pgtote
