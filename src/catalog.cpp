@@ -103,9 +103,10 @@ void read_columns(Connection& connection, const std::string& oids, std::map<uint
     bool is_array = r.boolean(i, 9);
     column.encoding = encoding_for_type(static_cast<uint32_t>(r.number(i, 7)), r.value(i, 8)[0], is_array);
     if (is_array) {
-      // Arrays whose elements are separated by something other than ',' (box) stay text.
-      if (r.value(i, 12) != ",") column.encoding = Encoding::text;
-      else column.element_encoding = encoding_for_type(static_cast<uint32_t>(r.number(i, 10)), r.value(i, 11)[0], false);
+      column.element_encoding = encoding_for_type(static_cast<uint32_t>(r.number(i, 10)), r.value(i, 11)[0], false);
+      // Arrays whose elements are separated by something other than ',' (box), and arrays of
+      // json, whose JSON null elements nested JSON could not tell from SQL NULLs, stay text.
+      if (r.value(i, 12) != "," || column.element_encoding == Encoding::json) column.encoding = Encoding::text;
     }
     table->columns.push_back(std::move(column));
   }

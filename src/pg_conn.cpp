@@ -50,6 +50,8 @@ Connection Connection::open(const std::string& conninfo) {
   Connection connection(PQconnectdb(conninfo.c_str()));
   pg_conn* c = connection.conn_.get();
   if (!c) throw Error(ExitCode::connection, "cannot connect: out of memory");
+  // Server notices (NOTICE, WARNING) are not pgtote's output; keep stderr for pgtote's own lines.
+  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
   if (PQstatus(c) != CONNECTION_OK) {
     // PQhost() and friends are valid even after a failed attempt, and never hold the password.
     throw Error(ExitCode::connection, "cannot connect to " + connection.describe() + ": " +

@@ -30,7 +30,8 @@ struct SnapshotReader::Impl {
   uint64_t discarded = 0;    // bytes dropped from the front of buffer so far
   std::vector<std::unique_ptr<od::parser>> parsers;  // one per nesting depth
   std::string context;       // "table public.User, row 12", for messages
-  enum class State { tables, rows, after_rows, done } state = State::tables;
+  enum class State { tables, rows, done } state = State::tables;
+  std::string table_name;
   bool first_table = true;
   bool first_row = true;
 
@@ -347,25 +348,36 @@ SnapshotReader::SnapshotReader(const std::string& path) : impl_(std::make_unique
 
 SnapshotReader::~SnapshotReader() = default;
 
+// After a table's rows: the keys that follow them (row_count), then the table's closing brace.
+void SnapshotReader::finish_table(uint64_t rows_read) {
+  Impl& in = *impl_;
+  bool counted = false;
+  for (;;) {
+    char c = in.peek();
+    ++in.pos;
+    if (c == '}') break;
+    if (c != ',') in.fail("expected ',' or '}' after the rows");
+    std::string key = in.parse_key();
+    auto [start, end] = in.scan_value();
+    JsonValue value;
+    if (!in.parse_value(start, end, value)) in.fail("malformed value for \"" + key + "\"");
+    if (key == "row_count") {
+      if (value.type != JsonValue::Type::number) in.fail("\"row_count\" is not a number");
+      recorded_rows_ = std::strtoull(value.raw.c_str(), nullptr, 10);
+      counted = true;
+    }
+  }
+  if (!counted) in.fail("the table has no \"row_count\" after its rows");
+  if (recorded_rows_ != rows_read)
+    in.fail("the table has " + std::to_string(rows_read) + " rows but its row_count says " +
+            std::to_string(recorded_rows_));
+  in.state = Impl::State::tables;
+  in.context.clear();
+}
+
 bool SnapshotReader::next_table(Table& table) {
   Impl& in = *impl_;
   if (in.state == Impl::State::rows) skip_rows();
-  if (in.state == Impl::State::after_rows) {
-    // Keys after "rows": row_count.
-    for (;;) {
-      char c = in.peek();
-      ++in.pos;
-      if (c == '}') break;
-      if (c != ',') in.fail("expected ',' or '}' after the rows");
-      std::string key = in.parse_key();
-      auto [start, end] = in.scan_value();
-      JsonValue value;
-      if (!in.parse_value(start, end, value)) in.fail("malformed value for \"" + key + "\"");
-      if (key == "row_count") recorded_rows_ = std::strtoull(value.raw.c_str(), nullptr, 10);
-    }
-    in.state = Impl::State::tables;
-    in.context.clear();
-  }
   if (in.state == Impl::State::done) return false;
   char c = in.peek();
   if (c == ']') {
@@ -395,7 +407,8 @@ bool SnapshotReader::next_table(Table& table) {
     in.fail("a table has no \"schema\" or \"name\" before its rows");
   table.schema = schema->text;
   table.name = name->text;
-  in.context = "table " + table.qualified_name();
+  in.table_name = table.qualified_name();
+  in.context = "table " + in.table_name;
   auto* columns = member(fields, "columns");
   if (!columns || columns->type != JsonValue::Type::array) in.fail("the table has no \"columns\" list");
   for (const auto& item : columns->items) {
@@ -446,6 +459,8 @@ bool SnapshotReader::next_table(Table& table) {
   in.state = Impl::State::rows;
   in.first_row = true;
   recorded_rows_ = 0;
+  rows_read_ = 0;
+  in.context = "table " + in.table_name + ", row 1";
   return true;
 }
 
@@ -455,7 +470,7 @@ bool SnapshotReader::next_row(std::vector<JsonValue>& values) {
   char c = in.peek();
   if (c == ']') {
     ++in.pos;
-    in.state = Impl::State::after_rows;
+    finish_table(rows_read_);
     return false;
   }
   if (!in.first_row) {
@@ -476,6 +491,8 @@ bool SnapshotReader::next_row(std::vector<JsonValue>& values) {
     ++count;
   }
   values.resize(count);
+  ++rows_read_;
+  in.context = "table " + in.table_name + ", row " + std::to_string(rows_read_ + 1);
   return true;
 }
 
@@ -486,7 +503,7 @@ uint64_t SnapshotReader::skip_rows() {
     char c = in.peek();
     if (c == ']') {
       ++in.pos;
-      in.state = Impl::State::after_rows;
+      finish_table(rows_read_ + rows);
       break;
     }
     if (!in.first_row) {
@@ -498,6 +515,24 @@ uint64_t SnapshotReader::skip_rows() {
     ++rows;
   }
   return rows;
+}
+
+}  // namespace pgtote
+
+namespace pgtote {
+
+JsonValue parse_json_value(std::string_view json) {
+  SnapshotReader::Impl in;
+  in.path = "(text)";
+  in.buffer.reserve(json.size() + simdjson::SIMDJSON_PADDING);
+  in.buffer.assign(json);
+  in.eof = true;
+  auto [start, end] = in.scan_value();
+  JsonValue value;
+  if (!in.parse_value(start, end, value)) in.fail("malformed JSON");
+  in.skip_space();
+  if (in.pos != in.buffer.size()) in.fail("unexpected text after the value");
+  return value;
 }
 
 }  // namespace pgtote

@@ -82,7 +82,7 @@ void encode_scalar(Encoding encoding, std::string_view text, JsonWriter& out, st
       if (is_special_float(text)) out.string(text);
       else out.number_text(text);
       return;
-    case Encoding::boolean: out.boolean(text == "t"); return;
+    case Encoding::boolean: out.boolean(text == "t" || text == "true"); return;
     case Encoding::json: out.json_text(text); return;
     case Encoding::base64: {
       // bytea in hex output: \x0a1b...

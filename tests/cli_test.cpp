@@ -1,1 +1,184 @@
-// placeholder
+// The pgtote binary as users run it: output streams, exit codes, errors, secrets, interruption.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "pgtote/snapshot_reader.h"
+#include "test_db.h"
+
+using namespace pgtote;
+using test::run_pgtote;
+
+namespace {
+size_t count_lines(const std::string& text) { return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')); }
+
+std::vector<std::string> files_in(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) names.push_back(entry.path().filename());
+  return names;
+}
+
+const char* password = "Sup3r-S3cret-pw";
+
+// A role that must log in with a password (the test cluster trusts only the superuser).
+void create_password_role(const test::TestDatabase& db) {
+  db.exec("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgtote_secret') THEN "
+          "CREATE ROLE pgtote_secret LOGIN PASSWORD '" + std::string(password) + "'; END IF; END $$");
+  db.exec("GRANT SELECT ON ALL TABLES IN SCHEMA public TO pgtote_secret; GRANT USAGE ON SCHEMA billing TO pgtote_secret; "
+          "GRANT SELECT ON ALL TABLES IN SCHEMA billing TO pgtote_secret");
+}
+
+std::string socket_uri(const test::TestDatabase& db, const std::string& user_password) {
+  return "postgresql://pgtote_secret:" + user_password + "@/" + db.name() + "?host=" + std::getenv("PGHOST") +
+         "&port=" + std::getenv("PGPORT");
+}
+}  // namespace
+
+TEST_CASE("usage errors exit 2 with one line") {
+  auto r = run_pgtote({"frobnicate"});
+  CHECK(r.exit_code == 2);
+  CHECK(count_lines(r.err) == 1);
+  CHECK(run_pgtote({"export", "--no-such-flag"}).exit_code == 2);
+  auto help = run_pgtote({"--help"});
+  CHECK(help.exit_code == 0);
+  CHECK(help.out.find("export") != std::string::npos);
+}
+
+TEST_CASE("export -o - writes the snapshot to stdout and statistics to stderr [db]") {
+  test::TestDatabase db;
+  db.load_fixture("shapes.sql");
+  std::string report = test::temp_path("report.json");
+  auto r = run_pgtote({"export", "--source", db.conninfo(), "-o", "-", "--report", report});
+  REQUIRE(r.exit_code == 0);
+  std::string snapshot = test::temp_path("stdout.json");
+  std::ofstream(snapshot) << r.out;
+  SnapshotReader reader(snapshot);
+  CHECK(reader.info().order.size() == 15);
+  CHECK(r.err.find("total (15 tables)") != std::string::npos);
+  CHECK(r.err.find("public.staff") != std::string::npos);
+
+  JsonValue json = parse_json_value(test::read_file(report));
+  REQUIRE(json.type == JsonValue::Type::object);
+  CHECK(json.raw.find("\"tables\":[{\"schema\":\"billing\",\"name\":\"invoice\",\"rows\":2,\"bytes\":") != std::string::npos);
+  CHECK(json.raw.find("\"totals\":{\"rows\":27,") != std::string::npos);
+
+  auto quiet = run_pgtote({"export", "--source", db.conninfo(), "-o", test::temp_path("q.json"), "-q"});
+  CHECK(quiet.exit_code == 0);
+  CHECK(quiet.err.empty());
+}
+
+TEST_CASE("export writes exports/export-<time>.json by default, from DATABASE_URL or .env [db]") {
+  test::TestDatabase db;
+  db.load_fixture("shapes.sql");
+  std::string dir = test::temp_path("project");
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/.env") << "DATABASE_URL=\"dbname=" << db.name() << "\"\n";
+  auto r = run_pgtote({"export", "-q"}, {}, dir);
+  REQUIRE(r.exit_code == 0);
+  auto files = files_in(dir + "/exports");
+  REQUIRE(files.size() == 1);
+  CHECK(files[0].rfind("export-", 0) == 0);
+  CHECK(files[0].size() == std::string("export-2026-01-01T00-00-00.json").size());
+  // DATABASE_URL beats .env: this one names a database that does not exist.
+  auto env = run_pgtote({"export", "-q"}, {{"DATABASE_URL", "dbname=no_such_database_here"}}, dir);
+  CHECK(env.exit_code == 3);
+  CHECK(env.err.find("no_such_database_here") != std::string::npos);
+}
+
+TEST_CASE("order marks cycles and self-references; inspect lists tables with counts and keys [db]") {
+  test::TestDatabase db;
+  db.load_fixture("shapes.sql");
+  auto order = run_pgtote({"order", "--source", db.conninfo()});
+  REQUIRE(order.exit_code == 0);
+  CHECK(count_lines(order.out) == 15);
+  CHECK(order.out.find("public.employee  [self-reference]") != std::string::npos);
+  CHECK(order.out.find("public.staff  [cycle") != std::string::npos);
+  CHECK(order.out.find("public.cycle_b  [cycle") != std::string::npos);
+  CHECK(order.out.find("public.account\n") != std::string::npos);
+
+  std::string path = test::temp_path("s.json");
+  REQUIRE(run_pgtote({"export", "--source", db.conninfo(), "-o", path, "-q"}).exit_code == 0);
+  auto inspect = run_pgtote({"inspect", path});
+  REQUIRE(inspect.exit_code == 0);
+  CHECK(inspect.out.find("public.staff  rows 3  primary key (id)") != std::string::npos);
+  CHECK(inspect.out.find("billing.invoice  rows 2  primary key (region, number)") != std::string::npos);
+  CHECK(inspect.out.find("total:     15 tables, 27 rows") != std::string::npos);
+  CHECK(run_pgtote({"inspect", test::temp_path("missing.json")}).exit_code == 5);
+}
+
+TEST_CASE("an unreachable server is one line naming host and port, exit 3") {
+  auto r = run_pgtote({"export", "--source", "host=/nonexistent/socket/dir port=1 dbname=app", "-o", test::temp_path("x.json")});
+  CHECK(r.exit_code == 3);
+  CHECK(count_lines(r.err) == 1);
+  CHECK(r.err.find("/nonexistent/socket/dir") != std::string::npos);
+  CHECK(r.err.find("database app") != std::string::npos);
+}
+
+TEST_CASE("the password is never printed: not on success, not on a bad password, not in the snapshot [db]") {
+  test::TestDatabase db;
+  db.load_fixture("shapes.sql");
+  create_password_role(db);
+  std::string path = test::temp_path("secret.json"), report = test::temp_path("secret-report.json");
+  auto ok = run_pgtote({"export", "--source", socket_uri(db, password), "-o", path, "--report", report});
+  REQUIRE(ok.exit_code == 0);
+  CHECK(ok.out.find(password) == std::string::npos);
+  CHECK(ok.err.find(password) == std::string::npos);
+  CHECK(test::read_file(path).find(password) == std::string::npos);
+  CHECK(test::read_file(report).find(password) == std::string::npos);
+
+  std::string wrong = "Wr0ng-Passw0rd-xyz";
+  auto bad = run_pgtote({"export", "--source", socket_uri(db, wrong), "-o", test::temp_path("bad.json")});
+  CHECK(bad.exit_code == 3);
+  CHECK(bad.err.find("password authentication failed") != std::string::npos);
+  CHECK(bad.err.find(wrong) == std::string::npos);
+  auto keyword = run_pgtote({"order", "--source", "dbname=" + db.name() + " user=pgtote_secret password=" + wrong});
+  CHECK(keyword.exit_code == 3);
+  CHECK(keyword.err.find(wrong) == std::string::npos);
+  auto env = run_pgtote({"order"}, {{"DATABASE_URL", socket_uri(db, wrong)}});
+  CHECK(env.exit_code == 3);
+  CHECK(env.err.find(wrong) == std::string::npos);
+}
+
+TEST_CASE("a failed export leaves no file under the final name and no temporary [db]") {
+  test::TestDatabase db;
+  db.load_fixture("shapes.sql");
+  create_password_role(db);
+  db.exec("REVOKE SELECT ON staff FROM pgtote_secret");
+  std::string dir = test::temp_path("out");
+  std::filesystem::create_directories(dir);
+  auto r = run_pgtote({"export", "--source", socket_uri(db, password), "-o", dir + "/snap.json"});
+  CHECK(r.exit_code == 4);
+  CHECK(r.err.find("public.staff") != std::string::npos);
+  CHECK(r.err.find("permission denied") != std::string::npos);
+  CHECK(files_in(dir).empty());
+}
+
+TEST_CASE("SIGTERM during an export removes the temporary file and exits non-zero [db]") {
+  test::TestDatabase db;
+  db.load_fixture("shapes.sql");
+  // Hold a lock so the export blocks on its first table's rows.
+  Connection locker = db.connect();
+  locker.exec("BEGIN; LOCK TABLE account IN ACCESS EXCLUSIVE MODE");
+  std::string dir = test::temp_path("interrupted");
+  std::filesystem::create_directories(dir);
+  std::string pid_file = dir + "/../pid-" + std::to_string(getpid());
+  std::string command = std::string("'") + PGTOTE_BINARY + "' export -q --source 'dbname=" + db.name() + "' -o '" +
+                        dir + "/snap.json' 2>/dev/null & echo $! > '" + pid_file + "'";
+  REQUIRE(std::system(command.c_str()) == 0);
+  pid_t pid = std::stoi(test::read_file(pid_file));
+  // Wait until the temporary file exists: the export is under way.
+  for (int i = 0; i < 100 && files_in(dir).empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  REQUIRE(files_in(dir).size() == 1);
+  CHECK(files_in(dir)[0].find(".tmp-") != std::string::npos);
+  kill(pid, SIGTERM);
+  for (int i = 0; i < 100 && kill(pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(kill(pid, 0) != 0);
+  CHECK(files_in(dir).empty());
+  locker.exec("ROLLBACK");
+}

@@ -1,1 +1,99 @@
-// placeholder
+// Test support implementation; see test_db.h.
+#include "test_db.h"
+
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace pgtote::test {
+
+namespace {
+std::string shell_quote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += "'\\''";
+    else out += c;
+  }
+  return out + "'";
+}
+
+std::string temp_dir() {
+  static std::string dir = [] {
+    std::string d = std::filesystem::temp_directory_path() / ("pgtote-test-" + std::to_string(getpid()));
+    std::filesystem::create_directories(d);
+    return d;
+  }();
+  return dir;
+}
+
+Connection admin() {
+  REQUIRE_MESSAGE(std::getenv("PGHOST") != nullptr,
+                  "PGHOST is not set: run the tests through scripts/test.sh, which starts PostgreSQL");
+  return Connection::open("dbname=postgres");
+}
+}  // namespace
+
+TestDatabase::TestDatabase() {
+  static int counter = 0;
+  name_ = "pgtote_test_" + std::to_string(getpid()) + "_" + std::to_string(++counter);
+  Connection connection = admin();
+  connection.exec("DROP DATABASE IF EXISTS " + name_);
+  connection.exec("CREATE DATABASE " + name_);
+}
+
+TestDatabase::~TestDatabase() {
+  try {
+    admin().exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+  } catch (...) {
+  }
+}
+
+void TestDatabase::exec(const std::string& sql) const { connect().exec(sql); }
+
+void TestDatabase::load_fixture(const std::string& file) const {
+  exec(read_file(std::string(PGTOTE_FIXTURES) + "/" + file));
+}
+
+std::string TestDatabase::query_value(const std::string& sql) const {
+  Result r = connect().exec(sql);
+  REQUIRE(r.rows() == 1);
+  return r.is_null(0, 0) ? "<null>" : r.text(0, 0);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string temp_path(const std::string& name) {
+  static int counter = 0;
+  return temp_dir() + "/" + std::to_string(++counter) + "-" + name;
+}
+
+bool file_exists(const std::string& path) { return std::filesystem::exists(path); }
+
+RunResult run_pgtote(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                     const std::string& cwd) {
+  std::string out_path = temp_path("stdout"), err_path = temp_path("stderr");
+  std::string command = cwd.empty() ? "" : "cd " + shell_quote(cwd) + " && ";
+  for (const auto& [key, value] : env) command += key + "=" + shell_quote(value) + " ";
+  if (!env.count("DATABASE_URL")) command += "env -u DATABASE_URL ";
+  command += shell_quote(PGTOTE_BINARY);
+  for (const auto& arg : args) command += " " + shell_quote(arg);
+  command += " >" + shell_quote(out_path) + " 2>" + shell_quote(err_path) + " </dev/null";
+  int status = std::system(command.c_str());
+  RunResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = read_file(out_path);
+  result.err = read_file(err_path);
+  return result;
+}
+
+}  // namespace pgtote::test

@@ -26,6 +26,9 @@ struct SnapshotInfo {
   std::vector<std::vector<size_t>> components;            // positions in `order`
 };
 
+// Parses one complete JSON value (tests, small documents). Throws Error(bad_snapshot).
+JsonValue parse_json_value(std::string_view json);
+
 class SnapshotReader {
  public:
   // "-" reads standard input. Reads and checks the header.
@@ -41,14 +44,18 @@ class SnapshotReader {
   bool next_row(std::vector<JsonValue>& values);
   // Skips the current table's remaining rows, counting them.
   uint64_t skip_rows();
-  // After next_row() returned false: the row count the snapshot records for the table.
+  // After next_row() returned false: the row count the snapshot records for the table (checked
+  // against the rows read).
   uint64_t recorded_row_count() const { return recorded_rows_; }
 
  private:
+  friend JsonValue parse_json_value(std::string_view json);
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  void finish_table(uint64_t rows_read);
   SnapshotInfo info_;
   uint64_t recorded_rows_ = 0;
+  uint64_t rows_read_ = 0;
 };
 
 }  // namespace pgtote
