@@ -91,7 +91,7 @@ TEST_CASE("export writes exports/export-<time>.json by default, from DATABASE_UR
   CHECK(env.err.find("no_such_database_here") != std::string::npos);
 }
 
-TEST_CASE("order marks cycles and self-references; inspect lists tables with counts and keys [db]") {
+TEST_CASE("order marks cycles and self-references, inspect lists tables with counts and keys [db]") {
   test::TestDatabase db;
   db.load_fixture("shapes.sql");
   auto order = run_pgtote({"order", "--source", db.conninfo()});

@@ -135,7 +135,7 @@ TEST_CASE("--include-migration-tables keeps them, --skip-audit leaves audit tabl
   CHECK(tables.count("audit.events") == 0);
 }
 
-TEST_CASE("table patterns select by name or schema.name; a pattern matching nothing is an error [db]") {
+TEST_CASE("table patterns select by name or schema.name, and a pattern matching nothing is an error [db]") {
   test::TestDatabase db;
   db.load_fixture("shapes.sql");
   std::string path = test::temp_path("some.json");
