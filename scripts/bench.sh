@@ -23,7 +23,7 @@ source scripts/lib/pg_cluster.sh
 install_deps time bc
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
-pgtote=$PWD/build/pgtote
+pgtote=${PGTOTE_BIN:-$PWD/build/pgtote}
 work=$(mktemp -d /tmp/pgtote-bench.XXXXXX)
 PG_CLUSTER_OPTIONS="-c shared_buffers=1GB -c max_wal_size=4GB -c checkpoint_timeout=30min -c autovacuum=off"
 pg_cluster_start
