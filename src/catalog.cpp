@@ -25,13 +25,16 @@ ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C"
 )SQL";
 
 // $1: table oids. Result: table oid, name, type, not null, default, identity, generated,
-// type oid, typtype, is array, element type oid, element typtype, element delimiter.
+// type oid, typtype, is array, element type oid, element typtype, element delimiter, comparable
+// (the type, or its domain's base type, has an equality operator: not json, xml, geometric).
 constexpr const char* columns_sql = R"SQL(
 SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
        pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated,
        t.oid, t.typtype,
        t.typcategory = 'A' AND t.typelem <> 0 AND t.oid NOT IN (22, 30) AS is_array,
-       e.oid, e.typtype, e.typdelim
+       e.oid, e.typtype, e.typdelim,
+       COALESCE(NULLIF(t.typbasetype, 0), t.oid) NOT IN
+         (114, 142, 600, 601, 602, 603, 604, 628, 718, 199, 143, 1017, 1018, 1019, 1020, 1027, 629, 719)
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
@@ -108,6 +111,7 @@ void read_columns(Connection& connection, const std::string& oids, std::map<uint
       // json, whose JSON null elements nested JSON could not tell from SQL NULLs, stay text.
       if (r.value(i, 12) != "," || column.element_encoding == Encoding::json) column.encoding = Encoding::text;
     }
+    column.comparable = r.boolean(i, 13);
     table->columns.push_back(std::move(column));
   }
 }

@@ -11,6 +11,7 @@
 #include "pgtote/connection_target.h"
 #include "pgtote/error.h"
 #include "pgtote/exporter.h"
+#include "pgtote/importer.h"
 #include "pgtote/report.h"
 #include "pgtote/snapshot_reader.h"
 
@@ -173,8 +174,55 @@ int run_inspect_command(int argc, char** argv) {
   return 0;
 }
 
+int run_import_command(int argc, char** argv) {
+  cxxopts::Options options("import", "Replays a snapshot into the target database with upserts, parents first, in one transaction.");
+  options.add_options()
+    ("file", "snapshot file", cxxopts::value<std::string>())
+    ("target", "target database (libpq URI or key=value); default DATABASE_URL, .env, PG*", cxxopts::value<std::string>(), "URL")
+    ("dry-run", "report what the import would do and write nothing")
+    ("existing", "rows whose key exists: update (default), keep, fail", cxxopts::value<std::string>()->default_value("update"), "MODE")
+    ("skip-conflicts", "skip rows that collide on another unique key (and rows that lose their parent with them)")
+    ("show-diff", "with --dry-run: show up to N changed rows per table, column by column", cxxopts::value<int>()->default_value("0"), "N")
+    ("disable-triggers", "do not fire the target's triggers (needs a superuser role)")
+    ("report", "write the statistics as JSON to FILE", cxxopts::value<std::string>(), "FILE")
+    ("q,quiet", "no progress, no statistics")
+    ("h,help", "show this help");
+  add_selection_options(options);
+  options.parse_positional({"file"});
+  options.positional_help("FILE");
+  auto args = parse(options, argc, argv);
+  if (wants_help(options, args)) return 0;
+  if (!args.count("file")) throw Error(ExitCode::usage, "import needs a snapshot FILE (pgtote import FILE)");
+
+  ImportOptions import_options;
+  import_options.snapshot_path = args["file"].as<std::string>();
+  import_options.target = resolve_connection(optional_string(args, "target"), "--target");
+  import_options.selection = selection_from(args);
+  import_options.dry_run = args.count("dry-run") > 0;
+  std::string existing = args["existing"].as<std::string>();
+  if (existing == "update") import_options.existing = ExistingRows::update;
+  else if (existing == "keep") import_options.existing = ExistingRows::keep;
+  else if (existing == "fail") import_options.existing = ExistingRows::fail;
+  else throw Error(ExitCode::usage, "--existing must be update, keep or fail, not '" + existing + "'");
+  import_options.skip_conflicts = args.count("skip-conflicts") > 0;
+  import_options.show_diff = args["show-diff"].as<int>();
+  import_options.disable_triggers = args.count("disable-triggers") > 0;
+  bool quiet = args.count("quiet") > 0;
+  import_options.progress = !quiet;
+
+  ImportResult result = run_import(import_options, [&](const std::string& note) {
+    if (!quiet) std::cerr << "pgtote: " << note << "\n";
+  });
+  if (!quiet || !result.ok) std::cerr << format_import_stats(result);
+  if (auto report = optional_string(args, "report")) write_text_file(*report, import_report_json(result));
+  if (!result.ok) return static_cast<int>(ExitCode::rejected);
+  if (!quiet) std::cerr << (result.dry_run ? "dry run: the import would succeed; nothing was written\n" : "import committed\n");
+  return 0;
+}
+
 const Command commands[] = {
   {"export", "write the source database's tables into a JSON snapshot", run_export_command},
+  {"import", "replay a snapshot into the target database (upserts, --dry-run)", run_import_command},
   {"order", "print the tables in foreign-key dependency order", run_order_command},
   {"inspect", "print a snapshot's header, tables, row counts and keys", run_inspect_command},
 };

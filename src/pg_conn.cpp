@@ -18,6 +18,7 @@ std::optional<std::string> Result::optional_text(int row, int column) const {
   if (is_null(row, column)) return std::nullopt;
   return text(row, column);
 }
+uint64_t Result::affected_rows() const { return std::strtoull(PQcmdTuples(result_.get()), nullptr, 10); }
 long long Result::number(int row, int column) const { return std::atoll(PQgetvalue(result_.get(), row, column)); }
 
 std::string text_array_literal(const std::vector<std::string>& items) {
@@ -76,8 +77,12 @@ std::string Connection::server_version() const {
 }
 
 void Connection::fail(const std::string& sql, pg_result* result) const {
-  std::string message = one_line(result ? PQresultErrorMessage(result) : PQerrorMessage(conn_.get()));
+  std::string message = one_line(result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr);
   if (message.empty()) message = one_line(PQerrorMessage(conn_.get()));
+  if (result) {
+    if (const char* detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL)) message += " (" + one_line(detail) + ")";
+    if (const char* context = PQresultErrorField(result, PG_DIAG_CONTEXT)) message += " [" + one_line(context) + "]";
+  }
   std::string shown = sql.size() > 300 ? sql.substr(0, 300) + "..." : sql;
   for (auto& ch : shown)
     if (ch == '\n') ch = ' ';
@@ -144,6 +149,41 @@ bool Connection::CopyOut::next_row(std::string_view& row) {
   if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) connection_->fail(sql_, result.get());
   while (PGresult* extra = PQgetResult(c)) PQclear(extra);
   return false;
+}
+
+Connection::CopyIn Connection::copy_in(const std::string& copy_sql) {
+  Result result(PQexec(conn_.get(), copy_sql.c_str()));
+  if (PQresultStatus(result.get()) != PGRES_COPY_IN) fail(copy_sql, result.get());
+  return CopyIn(*this, copy_sql);
+}
+
+Connection::CopyIn::CopyIn(CopyIn&& other) noexcept
+    : connection_(other.connection_), sql_(std::move(other.sql_)), done_(other.done_) {
+  other.done_ = true;
+}
+
+Connection::CopyIn::~CopyIn() {
+  if (done_) return;
+  // Abandoned (an error while producing rows): abort the COPY so the connection stays usable.
+  pg_conn* c = connection_->conn_.get();
+  PQputCopyEnd(c, "pgtote: import aborted");
+  while (PGresult* r = PQgetResult(c)) PQclear(r);
+}
+
+void Connection::CopyIn::put(std::string_view data) {
+  if (PQputCopyData(connection_->conn_.get(), data.data(), static_cast<int>(data.size())) != 1) {
+    done_ = true;
+    connection_->fail(sql_, nullptr);
+  }
+}
+
+void Connection::CopyIn::finish() {
+  pg_conn* c = connection_->conn_.get();
+  done_ = true;
+  if (PQputCopyEnd(c, nullptr) != 1) connection_->fail(sql_, nullptr);
+  Result result(PQgetResult(c));
+  while (PGresult* extra = PQgetResult(c)) PQclear(extra);
+  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) connection_->fail(sql_, result.get());
 }
 
 }  // namespace pgtote

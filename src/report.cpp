@@ -10,9 +10,17 @@
 namespace pgtote {
 
 namespace {
+// Characters, not bytes: UTF-8 continuation bytes take no column.
+size_t display_width(const std::string& text) {
+  size_t width = 0;
+  for (unsigned char c : text) width += (c & 0xC0) != 0x80;
+  return width;
+}
+
 std::string pad(const std::string& text, size_t width, bool right) {
-  if (text.size() >= width) return text;
-  return right ? std::string(width - text.size(), ' ') + text : text + std::string(width - text.size(), ' ');
+  size_t shown = display_width(text);
+  if (shown >= width) return text;
+  return right ? std::string(width - shown, ' ') + text : text + std::string(width - shown, ' ');
 }
 
 std::string human_bytes(uint64_t bytes) {
@@ -50,7 +58,7 @@ void write_stats(JsonWriter& out, const TableStats& stats, bool named) {
 
 std::string format_export_stats(const ExportResult& result) {
   size_t width = 5;
-  for (const auto& t : result.tables) width = std::max(width, t.schema.size() + 1 + t.name.size());
+  for (const auto& t : result.tables) width = std::max(width, display_width(t.schema + "." + t.name));
   std::string out = pad("table", width, false) + "  " + pad("rows", 12, true) + "  " + pad("bytes", 10, true) + "  " +
                     pad("time", 9, true) + "\n";
   auto line = [&](const std::string& name, const TableStats& s) {
@@ -71,6 +79,79 @@ std::string export_report_json(const ExportResult& result) {
     out.end_array();
     out.key("totals");
     write_stats(out, result.totals, false);
+    out.end_object();
+  }) + "\n";
+}
+
+namespace {
+void write_import_counts(JsonWriter& out, const TableImportStats& s, bool named) {
+  out.start_object();
+  if (named) {
+    out.key("schema");
+    out.string(s.schema);
+    out.key("name");
+    out.string(s.name);
+  }
+  for (auto [key, value] : {std::pair{"inserted", s.inserted}, {"updated", s.updated}, {"unchanged", s.unchanged},
+                            {"skipped", s.skipped}, {"conflicts", s.conflicts}, {"errors", s.errors}}) {
+    out.key(key);
+    out.integer(static_cast<int64_t>(value));
+  }
+  out.key("seconds");
+  out.real(s.seconds);
+  out.end_object();
+}
+}  // namespace
+
+std::string format_import_stats(const ImportResult& result) {
+  size_t width = 5;
+  for (const auto& t : result.tables) width = std::max(width, display_width(t.schema + "." + t.name));
+  bool dry = result.dry_run;
+  std::vector<std::string> heads = {dry ? "would insert" : "inserted", dry ? "would update" : "updated", "unchanged",
+                                    "skipped", "conflicts", "errors", "time"};
+  std::string out = pad("table", width, false);
+  for (const auto& h : heads) out += "  " + pad(h, std::max<size_t>(h.size(), 9), true);
+  out += "\n";
+  auto line = [&](const std::string& name, const TableImportStats& s) {
+    out += pad(name, width, false);
+    uint64_t values[] = {s.inserted, s.updated, s.unchanged, s.skipped, s.conflicts, s.errors};
+    for (size_t i = 0; i < 6; ++i) out += "  " + pad(std::to_string(values[i]), std::max<size_t>(heads[i].size(), 9), true);
+    out += "  " + pad(seconds_text(s.seconds), 9, true);
+    if (!s.skipped_because.empty()) out += "  (left out: " + s.skipped_because + ")";
+    out += "\n";
+  };
+  for (const auto& t : result.tables) line(t.schema + "." + t.name, t);
+  line("total (" + std::to_string(result.tables.size()) + " tables)", result.totals);
+  if (!result.problems.empty()) {
+    out += result.ok ? "\nskipped rows (--skip-conflicts):\n"
+                     : (dry ? "\nthe import would fail; problems found:\n" : "\nimport stopped, nothing was written; problems found:\n");
+    for (const auto& p : result.problems) {
+      out += "  " + p.table + ": " + std::to_string(p.count) + " " + p.kind + (p.count == 1 ? "" : "s") +
+             (p.blocking ? "" : " (skipped)") + "\n";
+      for (const auto& e : p.examples) out += "    " + e + "\n";
+      if (p.count > p.examples.size()) out += "    ... and " + std::to_string(p.count - p.examples.size()) + " more\n";
+    }
+  }
+  if (!result.diffs.empty()) {
+    out += "\nchanged rows (before -> after):\n";
+    for (const auto& d : result.diffs) out += "  " + d + "\n";
+  }
+  return out;
+}
+
+std::string import_report_json(const ImportResult& result) {
+  return json_to_string([&](JsonWriter& out) {
+    out.start_object();
+    out.key("mode");
+    out.string(result.dry_run ? "dry-run" : "import");
+    out.key("ok");
+    out.boolean(result.ok);
+    out.key("tables");
+    out.start_array();
+    for (const auto& t : result.tables) write_import_counts(out, t, true);
+    out.end_array();
+    out.key("totals");
+    write_import_counts(out, result.totals, false);
     out.end_object();
   }) + "\n";
 }

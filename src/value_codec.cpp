@@ -53,6 +53,16 @@ namespace {
 
 constexpr char base64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+constexpr std::string_view json_null_marker = R"({"$pgtote":"json null"})";
+
+bool is_json_null_marker(const JsonValue& value) {
+  if (value.type != JsonValue::Type::object || value.raw.size() > 64) return false;
+  std::string compact;
+  for (char c : value.raw)
+    if (c != ' ' && c != '\n' && c != '\r' && c != '\t') compact += c;
+  return compact == json_null_marker;
+}
+
 int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -83,7 +93,11 @@ void encode_scalar(Encoding encoding, std::string_view text, JsonWriter& out, st
       else out.number_text(text);
       return;
     case Encoding::boolean: out.boolean(text == "t" || text == "true"); return;
-    case Encoding::json: out.json_text(text); return;
+    case Encoding::json:
+      // JSON null would read back as SQL NULL: a json value that is null gets a marker.
+      if (text == "null") out.json_text(json_null_marker);
+      else out.json_text(text);
+      return;
     case Encoding::base64: {
       // bytea in hex output: \x0a1b...
       if (text.size() < 2 || text[0] != '\\' || text[1] != 'x')
@@ -261,7 +275,7 @@ void decode_scalar(Encoding encoding, const JsonValue& value, std::string& out) 
       if (value.type != T::boolean) throw std::invalid_argument("expected true or false");
       out += value.boolean ? 't' : 'f';
       return;
-    case Encoding::json: out += value.raw; return;
+    case Encoding::json: out += is_json_null_marker(value) ? std::string_view("null") : std::string_view(value.raw); return;
     case Encoding::base64: {
       if (value.type != T::string) throw std::invalid_argument("expected a base64 string");
       static const char hex[] = "0123456789abcdef";

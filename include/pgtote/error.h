@@ -16,6 +16,9 @@ enum class ExitCode : int {
   database = 4,       // a query failed: permission denied, missing table, server error
   file = 5,           // cannot read or write a file: missing, full disk, permissions
   bad_snapshot = 6,   // the snapshot is not a pgtote snapshot or is damaged
+  rejected = 7,       // import refused (or would be, in --dry-run): conflicts, missing parents,
+                      // values the target rejects, existing rows with --existing fail
+  drift = 8,          // the snapshot's tables or columns do not match the target's
   interrupted = 130,  // SIGINT / SIGTERM
 };
 

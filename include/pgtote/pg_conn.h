@@ -2,6 +2,7 @@
 // every server error into a pgtote::Error that names the host, database and the SQL that failed.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +27,7 @@ class Result {
   std::optional<std::string> optional_text(int row, int column) const;
   bool boolean(int row, int column) const { return value(row, column) == "t"; }
   long long number(int row, int column) const;
+  uint64_t affected_rows() const;  // rows an INSERT/UPDATE/DELETE touched
   pg_result* get() const { return result_.get(); }
 
  private:
@@ -73,6 +75,25 @@ class Connection {
     bool done_ = false;
   };
   CopyOut copy_out(const std::string& copy_sql);
+
+  // COPY ... FROM STDIN: put() sends data (whole lines), finish() ends it and reports the
+  // server's verdict (a bad value: the error names the COPY line and column).
+  class CopyIn {
+   public:
+    void put(std::string_view data);
+    void finish();
+    ~CopyIn();
+    CopyIn(CopyIn&&) noexcept;
+    CopyIn(const CopyIn&) = delete;
+
+   private:
+    friend class Connection;
+    CopyIn(Connection& connection, std::string sql) : connection_(&connection), sql_(std::move(sql)) {}
+    Connection* connection_;
+    std::string sql_;
+    bool done_ = false;
+  };
+  CopyIn copy_in(const std::string& copy_sql);
 
  private:
   struct Finish {

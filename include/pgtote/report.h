@@ -4,6 +4,7 @@
 #include <string>
 
 #include "pgtote/exporter.h"
+#include "pgtote/importer.h"
 
 namespace pgtote {
 
@@ -11,6 +12,12 @@ namespace pgtote {
 std::string format_export_stats(const ExportResult& result);
 // {"tables": [{"schema", "name", "rows", "bytes", "seconds"}...], "totals": {...}}
 std::string export_report_json(const ExportResult& result);
+
+// Per table: inserted, updated, unchanged, skipped, conflicts, errors, time; then totals, the
+// problems found with their first examples, and --show-diff's rows.
+std::string format_import_stats(const ImportResult& result);
+// {"mode", "ok", "tables": [{"schema", "name", "inserted", ...}], "totals": {...}}
+std::string import_report_json(const ImportResult& result);
 
 // Writes `text` to `path` atomically ("-" for stdout).
 void write_text_file(const std::string& path, const std::string& text);

@@ -34,6 +34,7 @@ struct Column {
   Encoding encoding = Encoding::text;
   Encoding element_encoding = Encoding::text;  // for arrays
   std::optional<std::string> sequence;         // owned sequence, schema-qualified and quoted
+  bool comparable = true;  // has an equality operator (json, xml, geometric types have none)
 };
 
 struct UniqueKey {

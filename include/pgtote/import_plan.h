@@ -1,0 +1,46 @@
+// What an import does with one snapshot table, decided before any row moves: the target table
+// (found by name in the target's catalog, so snapshot names are only used once they are known),
+// the columns written, the key rows are matched on. Pure: no server needed.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "pgtote/schema_model.h"
+#include "pgtote/table_filter.h"
+
+namespace pgtote {
+
+struct ImportColumn {
+  std::string name;
+  size_t snapshot_index = 0;  // position of the value in a snapshot row
+  Encoding encoding = Encoding::text;
+  Encoding element_encoding = Encoding::text;
+  bool in_key = false;
+  bool comparable = true;
+  bool not_null = false;
+  bool identity_always = false;
+};
+
+struct TablePlan {
+  Table snapshot;                       // the description the snapshot carries
+  const Table* target = nullptr;        // the target's table (catalog)
+  std::vector<ImportColumn> columns;    // written, in snapshot order
+  std::vector<std::string> key;         // match key (primary key, else a NOT NULL unique key); empty: whole row
+  std::string key_source;               // "primary key", "unique index X", "whole row"
+  std::string stage;                    // temporary staging table name (safe identifier)
+  size_t position = 0;                  // in the snapshot's order
+  bool skipped = false;
+  std::string skip_reason;
+};
+
+// Throws Error(drift) when the target has no such table or lacks a snapshot column.
+// `selection` decides skips (-t, -T, --skip-audit); skipped plans carry no target.
+TablePlan plan_table(const Table& snapshot, size_t position, const std::vector<Table>& target_tables,
+                     const TableSelection& selection);
+
+// "schema"."name" of the target table, with ONLY unless it is partitioned (its rows live in
+// partitions); for reading and updating exactly this table's rows.
+std::string table_ref(const Table& table);
+
+}  // namespace pgtote

@@ -1,0 +1,52 @@
+// The set-based SQL an import runs over its staging tables: checks before any write, then one
+// merge statement per table or per cycle. Pure text builders, tested without a server. Every
+// identifier comes from the target's catalog (a TablePlan) and is quoted.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "pgtote/import_plan.h"
+
+namespace pgtote::import_sql {
+
+inline constexpr const char* row_column = "__pgtote_row";  // snapshot row number in a stage
+
+std::string create_stage(const TablePlan& plan);
+std::string copy_stage(const TablePlan& plan);
+
+// Rows whose match key appears twice in the stage: count.
+std::string duplicate_keys(const TablePlan& plan);
+// Per NOT NULL column, how many staged rows are NULL: one count per entry of `columns`.
+std::string null_counts(const TablePlan& plan, const std::vector<std::string>& columns);
+std::string null_rows(const TablePlan& plan, const std::string& column, int limit);
+
+// Staged rows whose foreign key finds no parent in the target nor in the parent's stage
+// (`parent_stage` empty when the parent is not imported). Result: total, row, key values...
+std::string missing_parents(const TablePlan& plan, const ForeignKey& fk, const Table& parent,
+                            const std::string& parent_stage, int limit);
+std::string delete_missing_parents(const TablePlan& plan, const ForeignKey& fk, const Table& parent,
+                                   const std::string& parent_stage);
+
+// Staged rows that collide on `unique` with a different target row. Result: total, row, the
+// staged row's match key values, its `unique` values, the colliding target row's key values.
+std::string conflicts(const TablePlan& plan, const UniqueKey& unique, int limit);
+std::string delete_conflicts(const TablePlan& plan, const UniqueKey& unique);
+
+// Staged rows whose key exists in the target. Result: total, row, key values...
+std::string existing_rows(const TablePlan& plan, int limit);
+
+// Result: staged, would insert, would update (with --existing update).
+std::string classify(const TablePlan& plan);
+// Changed rows, before and after. Result: row, then (target value, staged value) per column.
+std::string changed_rows(const TablePlan& plan, int limit);
+
+// One statement writing every plan in `group` (a table, or a cycle's tables): for each plan,
+// UPDATE of changed rows (unless keep_existing) and INSERT of new rows. Result: one row,
+// (updated, inserted) per plan, in group order.
+std::string merge(const std::vector<const TablePlan*>& group, bool keep_existing);
+
+// Moves the column's owned sequence up to the column's maximum, never down. $1: the sequence.
+std::string bump_sequence(const TablePlan& plan, const std::string& column);
+
+}  // namespace pgtote::import_sql

@@ -1,0 +1,65 @@
+// `pgtote import`: file -> plan -> stage -> check -> merge -> report, in one transaction.
+// Every table is staged and checked before the first write; any failure rolls everything back.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "pgtote/connection_target.h"
+#include "pgtote/table_filter.h"
+
+namespace pgtote {
+
+enum class ExistingRows { update, keep, fail };
+
+struct ImportOptions {
+  ConnectionTarget target;
+  std::string snapshot_path;
+  TableSelection selection;
+  bool dry_run = false;
+  ExistingRows existing = ExistingRows::update;
+  bool skip_conflicts = false;
+  bool disable_triggers = false;
+  int show_diff = 0;      // changed rows shown per table in --dry-run
+  bool progress = true;
+};
+
+struct TableImportStats {
+  std::string schema;
+  std::string name;
+  uint64_t inserted = 0;
+  uint64_t updated = 0;
+  uint64_t unchanged = 0;
+  uint64_t skipped = 0;    // rows left out: --skip-conflicts, or the whole table (-T, --skip-audit)
+  uint64_t conflicts = 0;
+  uint64_t errors = 0;     // missing parents, NOT NULL violations, existing rows with --existing fail
+  double seconds = 0;
+  std::string skipped_because;  // set when the whole table was left out
+};
+
+// One kind of problem in one table, with its first examples.
+struct ImportProblem {
+  std::string table;
+  std::string kind;  // "conflict", "missing parent", "not null", "existing row"
+  uint64_t count = 0;
+  bool blocking = true;  // false: skipped with --skip-conflicts
+  std::vector<std::string> examples;
+};
+
+struct ImportResult {
+  bool dry_run = false;
+  bool ok = true;  // the import succeeded (or, in a dry run, would)
+  std::vector<TableImportStats> tables;
+  TableImportStats totals;
+  std::vector<ImportProblem> problems;
+  std::vector<std::string> diffs;  // --show-diff lines
+  std::vector<std::string> sequences;  // "seq -> value" moved
+};
+
+// Throws Error for failures that stop the import outright (connection, snapshot, drift, a
+// value the target rejects); data problems found by the checks come back in `problems`.
+ImportResult run_import(const ImportOptions& options, const std::function<void(const std::string&)>& notify);
+
+}  // namespace pgtote

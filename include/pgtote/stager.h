@@ -1,0 +1,18 @@
+// Streams one snapshot table's rows into its temporary staging table with COPY FROM STDIN,
+// decoding each value to PostgreSQL's text form on the way. Memory: one row and one buffer.
+#pragma once
+
+#include <cstdint>
+
+#include "pgtote/import_plan.h"
+#include "pgtote/pg_conn.h"
+#include "pgtote/snapshot_reader.h"
+
+namespace pgtote {
+
+// Creates the stage and copies the reader's current table into it; returns the rows staged.
+// A value the snapshot cannot hold for its column: Error(bad_snapshot) naming table, row, column.
+// A value the target's type rejects: Error(rejected) with the server's message, table and row.
+uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotReader& reader);
+
+}  // namespace pgtote

@@ -1,0 +1,116 @@
+// Matching snapshot tables and columns to the target's catalog.
+#include "pgtote/import_plan.h"
+
+#include <algorithm>
+
+#include "pgtote/error.h"
+#include "pgtote/glob.h"
+#include "pgtote/sql_quote.h"
+
+namespace pgtote {
+
+namespace {
+
+bool selected(const Table& table, const TableSelection& selection, std::string& reason) {
+  auto matches = [&](const std::string& p) {
+    return glob_match(p, table.name) || glob_match(p, table.qualified_name());
+  };
+  if (!selection.schemas.empty() &&
+      std::find(selection.schemas.begin(), selection.schemas.end(), table.schema) == selection.schemas.end()) {
+    reason = "not in the schemas chosen with -n";
+    return false;
+  }
+  if (!selection.include_patterns.empty() &&
+      std::none_of(selection.include_patterns.begin(), selection.include_patterns.end(), matches)) {
+    reason = "not matched by -t";
+    return false;
+  }
+  if (std::any_of(selection.exclude_patterns.begin(), selection.exclude_patterns.end(), matches)) {
+    reason = "excluded by -T";
+    return false;
+  }
+  if (selection.skip_audit && is_audit_table(table, selection.audit_patterns)) {
+    reason = "audit table (--skip-audit)";
+    return false;
+  }
+  return true;
+}
+
+// The target's key to match rows on: its primary key, else its first unique key (by name)
+// whose columns are all NOT NULL; both must be among the written columns.
+void choose_key(TablePlan& plan) {
+  const Table& target = *plan.target;
+  auto written = [&](const std::vector<std::string>& columns) {
+    return std::all_of(columns.begin(), columns.end(), [&](const std::string& c) {
+      return std::any_of(plan.columns.begin(), plan.columns.end(), [&](const ImportColumn& w) { return w.name == c; });
+    });
+  };
+  if (!target.primary_key.empty() && written(target.primary_key)) {
+    plan.key = target.primary_key;
+    plan.key_source = "primary key";
+  } else {
+    std::vector<const UniqueKey*> candidates;
+    for (const auto& unique : target.unique_keys) {
+      bool not_null = std::all_of(unique.columns.begin(), unique.columns.end(), [&](const std::string& c) {
+        const Column* column = target.find_column(c);
+        return column && column->not_null;
+      });
+      if (not_null && written(unique.columns)) candidates.push_back(&unique);
+    }
+    std::sort(candidates.begin(), candidates.end(), [](auto* a, auto* b) { return a->name < b->name; });
+    if (!candidates.empty()) {
+      plan.key = candidates.front()->columns;
+      plan.key_source = (candidates.front()->constraint ? "unique key " : "unique index ") + candidates.front()->name;
+    } else {
+      plan.key_source = "whole row";
+    }
+  }
+  for (auto& column : plan.columns)
+    column.in_key = std::find(plan.key.begin(), plan.key.end(), column.name) != plan.key.end();
+}
+
+}  // namespace
+
+std::string table_ref(const Table& table) {
+  return (table.partitioned ? "" : "ONLY ") + quote_qualified(table.schema, table.name);
+}
+
+TablePlan plan_table(const Table& snapshot, size_t position, const std::vector<Table>& target_tables,
+                     const TableSelection& selection) {
+  TablePlan plan;
+  plan.snapshot = snapshot;
+  plan.position = position;
+  plan.stage = "pgtote_stage_" + std::to_string(position);
+  if (!selected(snapshot, selection, plan.skip_reason)) {
+    plan.skipped = true;
+    return plan;
+  }
+  auto target = std::find_if(target_tables.begin(), target_tables.end(), [&](const Table& t) {
+    return t.schema == snapshot.schema && t.name == snapshot.name;
+  });
+  if (target == target_tables.end())
+    throw Error(ExitCode::drift, "table " + snapshot.qualified_name() +
+                                     " is in the snapshot but not in the target database (create it, or leave it out with -T)");
+  plan.target = &*target;
+  for (size_t i = 0; i < snapshot.columns.size(); ++i) {
+    const Column& source = snapshot.columns[i];
+    const Column* column = target->find_column(source.name);
+    if (!column)
+      throw Error(ExitCode::drift, "column " + snapshot.qualified_name() + "." + source.name +
+                                       " is in the snapshot but not in the target table (add it to the target first)");
+    if (!column->generated.empty()) continue;  // the server computes it
+    ImportColumn written;
+    written.name = column->name;
+    written.snapshot_index = i;
+    written.encoding = source.encoding;
+    written.element_encoding = source.element_encoding;
+    written.comparable = column->comparable;
+    written.not_null = column->not_null;
+    written.identity_always = column->identity == "always";
+    plan.columns.push_back(std::move(written));
+  }
+  choose_key(plan);
+  return plan;
+}
+
+}  // namespace pgtote

@@ -1,0 +1,375 @@
+// The import pipeline. All work happens in one transaction: staged rows live in temporary
+// tables, checks are set-based queries over them, and each table or cycle is merged by one
+// statement. A dry run stops before the merges and rolls back.
+#include "pgtote/importer.h"
+
+#include <chrono>
+#include <map>
+
+#include "pgtote/catalog.h"
+#include "pgtote/error.h"
+#include "pgtote/import_plan.h"
+#include "pgtote/import_sql.h"
+#include "pgtote/pg_conn.h"
+#include "pgtote/progress.h"
+#include "pgtote/snapshot_reader.h"
+#include "pgtote/stager.h"
+
+namespace pgtote {
+
+namespace {
+
+constexpr int example_limit = 5;
+
+// Same settings as export, so text forms read back exactly.
+constexpr const char* session_sql =
+    "SET client_encoding = 'UTF8'; SET datestyle = 'ISO, YMD'; SET intervalstyle = 'postgres'; "
+    "SET timezone = 'UTC'; SET statement_timeout = 0; SET work_mem = '64MB'";
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+std::string assignment(const std::vector<std::string>& columns, const Result& r, int row, int first) {
+  std::string names, values;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    names += (i ? ", " : "") + columns[i];
+    values += (i ? ", " : "") + (r.is_null(row, first + static_cast<int>(i)) ? std::string("NULL") : r.text(row, first + static_cast<int>(i)));
+  }
+  return columns.size() == 1 ? names + "=" + values : "(" + names + ")=(" + values + ")";
+}
+
+std::vector<std::string> match_columns(const TablePlan& plan) {
+  if (!plan.key.empty()) return plan.key;
+  std::vector<std::string> all;
+  for (const auto& c : plan.columns) all.push_back(c.name);
+  return all;
+}
+
+struct Importer {
+  const ImportOptions& options;
+  const std::function<void(const std::string&)>& notify;
+  Connection connection;
+  std::vector<Table> target_tables;
+  std::vector<TablePlan> plans;              // every snapshot table, in snapshot order
+  std::vector<TableImportStats> stats;       // parallel to plans
+  std::map<std::pair<std::string, std::string>, size_t> plan_by_name;
+  ImportResult result;
+
+  Importer(const ImportOptions& o, const std::function<void(const std::string&)>& n)
+      : options(o), notify(n), connection(Connection::open(o.target.conninfo)) {}
+
+  void begin() {
+    connection.exec(session_sql);
+    connection.exec("BEGIN");
+    if (options.disable_triggers) {
+      try {
+        connection.exec("SET LOCAL session_replication_role = replica");
+      } catch (const Error& e) {
+        throw Error(ExitCode::usage, "--disable-triggers: this role may not disable triggers (it needs to be a "
+                                     "superuser: " + std::string(e.what()) + "); run without --disable-triggers");
+      }
+    }
+    target_tables = read_catalog(connection);
+  }
+
+  // file -> plan -> stage, one table at a time as the snapshot streams by.
+  std::vector<std::vector<size_t>> stage_all() {
+    SnapshotReader reader(options.snapshot_path);
+    Progress progress(options.progress);
+    Table table;
+    while (reader.next_table(table)) {
+      auto started = Clock::now();
+      size_t position = plans.size();
+      plans.push_back(plan_table(table, position, target_tables, options.selection));
+      TablePlan& plan = plans.back();
+      TableImportStats s;
+      s.schema = table.schema;
+      s.name = table.name;
+      if (plan.skipped) {
+        s.skipped = reader.skip_rows();
+        s.skipped_because = plan.skip_reason;
+      } else {
+        progress.start("staging " + table.qualified_name());
+        uint64_t rows = stage_table(connection, plan, reader);
+        progress.finish(rows, 0);
+        s.unchanged = rows;  // staged; split into inserted/updated/unchanged later
+      }
+      s.seconds = since(started);
+      stats.push_back(s);
+      plan_by_name[{table.schema, table.name}] = position;
+    }
+    return reader.info().components;
+  }
+
+  const TablePlan* staged_plan(const std::string& schema, const std::string& name) {
+    auto it = plan_by_name.find({schema, name});
+    if (it == plan_by_name.end() || plans[it->second].skipped) return nullptr;
+    return &plans[it->second];
+  }
+
+  void add_problem(const TablePlan& plan, const std::string& kind, uint64_t count, bool blocking,
+                   std::vector<std::string> examples) {
+    if (count == 0) return;
+    result.problems.push_back({plan.snapshot.qualified_name(), kind, count, blocking, std::move(examples)});
+  }
+
+  void check_keys_unique(const TablePlan& plan) {
+    if (plan.key.empty()) return;
+    Result r = connection.exec(import_sql::duplicate_keys(plan));
+    if (r.number(0, 0) > 0)
+      throw Error(ExitCode::bad_snapshot, "snapshot: table " + plan.snapshot.qualified_name() + " holds " +
+                                              r.text(0, 0) + " duplicated values of its key (" + plan.key_source + ")");
+  }
+
+  void check_not_null(const TablePlan& plan, TableImportStats& s) {
+    std::vector<std::string> columns;
+    for (const auto& c : plan.columns)
+      if (c.not_null) columns.push_back(c.name);
+    if (columns.empty()) return;
+    Result counts = connection.exec(import_sql::null_counts(plan, columns));
+    for (size_t i = 0; i < columns.size(); ++i) {
+      uint64_t n = static_cast<uint64_t>(counts.number(0, static_cast<int>(i)));
+      if (n == 0) continue;
+      Result rows = connection.exec(import_sql::null_rows(plan, columns[i], example_limit));
+      std::vector<std::string> examples;
+      for (int r = 0; r < rows.rows(); ++r) examples.push_back("row " + rows.text(r, 0) + ": " + columns[i] + " is NULL");
+      add_problem(plan, "not null", n, true, examples);
+      s.errors += n;
+    }
+  }
+
+  // Foreign keys of the target table whose columns are all written.
+  std::vector<std::pair<const ForeignKey*, const Table*>> checked_foreign_keys(const TablePlan& plan) {
+    std::vector<std::pair<const ForeignKey*, const Table*>> out;
+    for (const auto& fk : plan.target->foreign_keys) {
+      bool written = true;
+      for (const auto& c : fk.columns) {
+        bool found = false;
+        for (const auto& w : plan.columns) found = found || w.name == c;
+        written = written && found;
+      }
+      if (!written) continue;
+      for (const auto& t : target_tables)
+        if (t.schema == fk.ref_schema && t.name == fk.ref_table) out.push_back({&fk, &t});
+    }
+    return out;
+  }
+
+  void check_parents(const TablePlan& plan, TableImportStats& s) {
+    for (auto [fk, parent] : checked_foreign_keys(plan)) {
+      const TablePlan* parent_plan = staged_plan(parent->schema, parent->name);
+      Result r = connection.exec(
+          import_sql::missing_parents(plan, *fk, *parent, parent_plan ? parent_plan->stage : "", example_limit));
+      if (r.rows() == 0) continue;
+      std::vector<std::string> examples;
+      for (int i = 0; i < r.rows(); ++i)
+        examples.push_back("row " + r.text(i, 1) + ": " + assignment(fk->columns, r, i, 2) + " has no row in " +
+                           parent->qualified_name() + " (neither in the snapshot nor in the target)");
+      add_problem(plan, "missing parent", static_cast<uint64_t>(r.number(0, 0)), true, examples);
+      s.errors += static_cast<uint64_t>(r.number(0, 0));
+    }
+  }
+
+  // Unique keys of the target other than the match key.
+  std::vector<const UniqueKey*> other_unique_keys(const TablePlan& plan) {
+    std::vector<const UniqueKey*> out;
+    for (const auto& unique : plan.target->unique_keys) {
+      if (unique.columns == plan.key) continue;
+      bool written = true;
+      for (const auto& c : unique.columns) {
+        bool found = false;
+        for (const auto& w : plan.columns) found = found || w.name == c;
+        written = written && found;
+      }
+      if (written) out.push_back(&unique);
+    }
+    return out;
+  }
+
+  void check_conflicts(const TablePlan& plan, TableImportStats& s) {
+    std::vector<std::string> key = match_columns(plan);
+    for (const UniqueKey* unique : other_unique_keys(plan)) {
+      Result r = connection.exec(import_sql::conflicts(plan, *unique, example_limit));
+      if (r.rows() == 0) continue;
+      std::vector<std::string> examples;
+      int k = static_cast<int>(key.size()), u = static_cast<int>(unique->columns.size());
+      for (int i = 0; i < r.rows(); ++i)
+        examples.push_back("row " + r.text(i, 1) + " " + assignment(key, r, i, 2) + ": " +
+                           assignment(unique->columns, r, i, 2 + k) + " is already held by the target's row " +
+                           assignment(key, r, i, 2 + k + u));
+      uint64_t n = static_cast<uint64_t>(r.number(0, 0));
+      add_problem(plan, "conflict", n, !options.skip_conflicts, examples);
+      s.conflicts += n;
+      if (options.skip_conflicts) {
+        Result deleted = connection.exec(import_sql::delete_conflicts(plan, *unique));
+        uint64_t gone = deleted.affected_rows();
+        s.skipped += gone;
+        s.unchanged -= gone;
+      }
+    }
+  }
+
+  void check_existing(const TablePlan& plan, TableImportStats& s) {
+    Result r = connection.exec(import_sql::existing_rows(plan, example_limit));
+    if (r.rows() == 0) return;
+    std::vector<std::string> key = match_columns(plan);
+    std::vector<std::string> examples;
+    for (int i = 0; i < r.rows(); ++i) examples.push_back("row " + r.text(i, 1) + ": " + assignment(key, r, i, 2) + " exists");
+    add_problem(plan, "existing row", static_cast<uint64_t>(r.number(0, 0)), true, examples);
+    s.errors += static_cast<uint64_t>(r.number(0, 0));
+  }
+
+  // After --skip-conflicts removed rows: rows that lost their parent with them go too, in
+  // order, repeated until nothing changes (cycles can cascade back).
+  void skip_orphans() {
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (size_t i = 0; i < plans.size(); ++i) {
+        if (plans[i].skipped) continue;
+        for (auto [fk, parent] : checked_foreign_keys(plans[i])) {
+          const TablePlan* parent_plan = staged_plan(parent->schema, parent->name);
+          if (!parent_plan) continue;  // parents only in the target were checked already
+          Result deleted = connection.exec(import_sql::delete_missing_parents(plans[i], *fk, *parent, parent_plan->stage));
+          uint64_t gone = deleted.affected_rows();
+          if (gone == 0) continue;
+          stats[i].skipped += gone;
+          stats[i].unchanged -= gone;
+          changed = true;
+        }
+      }
+    }
+  }
+
+  void check_all() {
+    for (size_t i = 0; i < plans.size(); ++i) {
+      if (plans[i].skipped) continue;
+      auto started = Clock::now();
+      check_keys_unique(plans[i]);
+      check_not_null(plans[i], stats[i]);
+      check_parents(plans[i], stats[i]);
+      check_conflicts(plans[i], stats[i]);
+      if (options.existing == ExistingRows::fail) check_existing(plans[i], stats[i]);
+      stats[i].seconds += since(started);
+    }
+    if (options.skip_conflicts && !result.problems.empty()) skip_orphans();
+  }
+
+  void predict() {
+    for (size_t i = 0; i < plans.size(); ++i) {
+      if (plans[i].skipped) continue;
+      auto started = Clock::now();
+      Result r = connection.exec(import_sql::classify(plans[i]));
+      uint64_t staged = static_cast<uint64_t>(r.number(0, 0));
+      stats[i].inserted = static_cast<uint64_t>(r.number(0, 1));
+      stats[i].updated = options.existing == ExistingRows::update ? static_cast<uint64_t>(r.number(0, 2)) : 0;
+      stats[i].unchanged = staged - stats[i].inserted - stats[i].updated;
+      if (options.show_diff > 0 && stats[i].updated > 0) show_diff(plans[i]);
+      stats[i].seconds += since(started);
+    }
+  }
+
+  void show_diff(const TablePlan& plan) {
+    Result r = connection.exec(import_sql::changed_rows(plan, options.show_diff));
+    std::vector<std::string> key = match_columns(plan);
+    for (int row = 0; row < r.rows(); ++row) {
+      std::string line = plan.snapshot.qualified_name() + " row " + r.text(row, 0);
+      std::string key_text;
+      for (size_t c = 0; c < plan.columns.size(); ++c) {
+        int before = 1 + 2 * static_cast<int>(c), after = before + 1;
+        auto shown = [&](int col) { return r.is_null(row, col) ? std::string("NULL") : r.text(row, col); };
+        if (plan.columns[c].in_key) key_text += (key_text.empty() ? "" : ", ") + plan.columns[c].name + "=" + shown(after);
+        else if (r.is_null(row, before) != r.is_null(row, after) || shown(before) != shown(after))
+          line += "\n    " + plan.columns[c].name + ": " + shown(before) + " -> " + shown(after);
+      }
+      result.diffs.push_back(line.insert(plan.snapshot.qualified_name().size(), " (" + key_text + ")"));
+    }
+  }
+
+  void merge_all(const std::vector<std::vector<size_t>>& components) {
+    std::vector<int> component_of(plans.size(), -1);
+    for (size_t c = 0; c < components.size(); ++c)
+      for (size_t m : components[c])
+        if (m < plans.size()) component_of[m] = static_cast<int>(c);
+    std::vector<bool> done(plans.size(), false);
+    Progress progress(options.progress);
+    for (size_t i = 0; i < plans.size(); ++i) {
+      if (done[i] || plans[i].skipped) continue;
+      std::vector<size_t> members{i};
+      if (component_of[i] >= 0) {
+        members.clear();
+        for (size_t m : components[static_cast<size_t>(component_of[i])])
+          if (!plans[m].skipped) members.push_back(m);
+      }
+      std::vector<const TablePlan*> group;
+      for (size_t m : members) {
+        group.push_back(&plans[m]);
+        done[m] = true;
+      }
+      auto started = Clock::now();
+      progress.start("merging " + plans[i].snapshot.qualified_name());
+      Result r = connection.exec(import_sql::merge(group, options.existing != ExistingRows::update));
+      for (size_t g = 0; g < members.size(); ++g) {
+        TableImportStats& s = stats[members[g]];
+        uint64_t staged = s.unchanged;
+        s.updated = static_cast<uint64_t>(r.number(0, static_cast<int>(2 * g)));
+        s.inserted = static_cast<uint64_t>(r.number(0, static_cast<int>(2 * g + 1)));
+        s.unchanged = staged - s.updated - s.inserted;
+        s.seconds += since(started) / static_cast<double>(members.size());
+      }
+    }
+  }
+
+  void bump_sequences() {
+    for (const auto& plan : plans) {
+      if (plan.skipped) continue;
+      for (const auto& column : plan.columns) {
+        const Column* target_column = plan.target->find_column(column.name);
+        if (!target_column || !target_column->sequence) continue;
+        Result r = connection.exec(import_sql::bump_sequence(plan, column.name), {*target_column->sequence});
+        if (r.rows() > 0) result.sequences.push_back(*target_column->sequence + " -> " + r.text(0, 0));
+      }
+    }
+  }
+
+  ImportResult run() {
+    auto started = Clock::now();
+    begin();
+    auto components = stage_all();
+    check_all();
+    bool blocked = false;
+    for (const auto& problem : result.problems) blocked = blocked || problem.blocking;
+    result.dry_run = options.dry_run;
+    result.ok = !blocked;
+    if (options.dry_run) {
+      predict();
+      connection.exec("ROLLBACK");
+    } else if (blocked) {
+      connection.exec("ROLLBACK");
+      for (auto& s : stats) s.unchanged = 0;  // nothing was written
+    } else {
+      merge_all(components);
+      bump_sequences();
+      connection.exec("COMMIT");
+    }
+    for (auto& s : stats) {
+      result.totals.inserted += s.inserted;
+      result.totals.updated += s.updated;
+      result.totals.unchanged += s.unchanged;
+      result.totals.skipped += s.skipped;
+      result.totals.conflicts += s.conflicts;
+      result.totals.errors += s.errors;
+    }
+    result.totals.seconds = since(started);
+    result.tables = std::move(stats);
+    return result;
+  }
+};
+
+}  // namespace
+
+ImportResult run_import(const ImportOptions& options, const std::function<void(const std::string&)>& notify) {
+  Importer importer(options, notify);
+  return importer.run();
+}
+
+}  // namespace pgtote

@@ -1,0 +1,77 @@
+// The staging step of an import: snapshot rows -> COPY text -> temporary table.
+#include "pgtote/stager.h"
+
+#include <regex>
+#include <stdexcept>
+
+#include "pgtote/copy_text.h"
+#include "pgtote/error.h"
+#include "pgtote/import_sql.h"
+#include "pgtote/sql_quote.h"
+#include "pgtote/value_codec.h"
+
+namespace pgtote {
+
+namespace {
+constexpr size_t send_threshold = 1 << 20;
+
+// The server names the COPY line (= snapshot row) and the stage; name the table instead.
+std::string rejected_message(const TablePlan& plan, const std::string& server_message) {
+  std::smatch m;
+  std::string where = "table " + plan.snapshot.qualified_name();
+  static const std::regex line(R"(COPY \S+, line (\d+)(, column ([^:]+))?)");
+  if (std::regex_search(server_message, m, line)) {
+    where += ", row " + m[1].str();
+    if (m[3].matched) where += ", column " + m[3].str();
+  }
+  std::string message = server_message.substr(0, server_message.find(" ["));
+  return where + ": the target rejects a value: " + message + " (fix the value in the source or the column type in the target)";
+}
+}  // namespace
+
+uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotReader& reader) {
+  connection.exec(import_sql::create_stage(plan));
+  auto copy = connection.copy_in(import_sql::copy_stage(plan));
+  std::vector<JsonValue> values;
+  std::string buffer, scratch;
+  buffer.reserve(send_threshold + 65536);
+  uint64_t rows = 0;
+  const size_t expected = plan.snapshot.columns.size();
+  try {
+    while (reader.next_row(values)) {
+      ++rows;
+      if (values.size() != expected)
+        throw Error(ExitCode::bad_snapshot, "snapshot: table " + plan.snapshot.qualified_name() + ", row " +
+                                                std::to_string(rows) + " has " + std::to_string(values.size()) +
+                                                " values but the table has " + std::to_string(expected) + " columns");
+      buffer += std::to_string(rows);
+      for (const auto& column : plan.columns) {
+        buffer += '\t';
+        scratch.clear();
+        bool not_null;
+        try {
+          not_null = decode_value(column.encoding, column.element_encoding, values[column.snapshot_index], scratch);
+        } catch (const std::invalid_argument& e) {
+          throw Error(ExitCode::bad_snapshot, "snapshot: table " + plan.snapshot.qualified_name() + ", row " +
+                                                  std::to_string(rows) + ", column " + column.name + ": " + e.what());
+        }
+        if (not_null) append_copy_escaped(buffer, scratch);
+        else buffer += "\\N";
+      }
+      buffer += '\n';
+      if (buffer.size() > send_threshold) {
+        copy.put(buffer);
+        buffer.clear();
+      }
+    }
+    if (!buffer.empty()) copy.put(buffer);
+    copy.finish();
+  } catch (const Error& e) {
+    if (e.code() == ExitCode::database) throw Error(ExitCode::rejected, rejected_message(plan, e.what()));
+    throw;
+  }
+  connection.exec("ANALYZE " + quote_ident(plan.stage));
+  return rows;
+}
+
+}  // namespace pgtote
