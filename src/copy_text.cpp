@@ -4,6 +4,10 @@
 #include <cctype>
 #include <cstring>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 namespace pgtote {
 
 CopyRowFields::CopyRowFields(std::string_view row) : rest_(row) {
@@ -64,16 +68,39 @@ bool CopyRowFields::next(std::string_view& value, bool& null) {
   return true;
 }
 
-void append_copy_escaped(std::string& out, std::string_view value) {
-  for (char c : value) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out.push_back(c);
-    }
+namespace {
+// Index of the first byte that may need escaping (a control character or '\\'), or size.
+size_t first_special(std::string_view value, size_t from) {
+  size_t i = from;
+#ifdef __SSE2__
+  const __m128i thirteen = _mm_set1_epi8(13), backslash = _mm_set1_epi8('\\');
+  for (; i + 16 <= value.size(); i += 16) {
+    __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(value.data() + i));
+    __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(chunk, thirteen), chunk);  // byte <= 13
+    int mask = _mm_movemask_epi8(_mm_or_si128(low, _mm_cmpeq_epi8(chunk, backslash)));
+    if (mask) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
   }
+#endif
+  for (; i < value.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(value[i]);
+    if (c <= 13 || c == '\\') return i;
+  }
+  return i;
+}
+}  // namespace
+
+void append_copy_escaped(std::string& out, std::string_view value) {
+  // Runs without special characters are copied whole: most values have none.
+  size_t start = 0;
+  for (size_t i = first_special(value, 0); i < value.size(); i = first_special(value, i + 1)) {
+    char c = value[i];
+    if (c != '\\' && c != '\t' && c != '\n' && c != '\r') continue;
+    out.append(value.data() + start, i - start);
+    out += '\\';
+    out += c == '\\' ? '\\' : c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
+    start = i + 1;
+  }
+  out.append(value.data() + start, value.size() - start);
 }
 
 }  // namespace pgtote

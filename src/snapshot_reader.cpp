@@ -5,6 +5,10 @@
 
 #include <simdjson.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -19,6 +23,21 @@ namespace od = simdjson::ondemand;
 
 namespace {
 constexpr size_t chunk_size = 1 << 20;
+
+// The first '"' or '\\' in [p, end), or end: where a string's plain content stops.
+const char* find_string_stop(const char* p, const char* end) {
+#ifdef __SSE2__
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  while (end - p >= 16) {
+    __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    int mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, backslash)));
+    if (mask) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    p += 16;
+  }
+#endif
+  while (p < end && *p != '"' && *p != '\\') ++p;
+  return p;
+}
 }
 
 struct SnapshotReader::Impl {
@@ -115,6 +134,8 @@ struct SnapshotReader::Impl {
       int depth = 0;
       bool in_string = false;
       for (;; ++i) {
+        if (in_string && i < buffer.size())  // skip string content in bulk
+          i = static_cast<size_t>(find_string_stop(buffer.data() + i, buffer.data() + buffer.size()) - buffer.data());
         if (!at(i)) fail("unexpected end of file (the snapshot is truncated)");
         char c = buffer[i];
         if (in_string) {

@@ -70,7 +70,6 @@ uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotRead
     if (e.code() == ExitCode::database) throw Error(ExitCode::rejected, rejected_message(plan, e.what()));
     throw;
   }
-  connection.exec("ANALYZE " + quote_ident(plan.stage));
   return rows;
 }
 

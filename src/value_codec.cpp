@@ -53,7 +53,7 @@ namespace {
 
 constexpr char base64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-constexpr std::string_view json_null_marker = R"({"$pgtote":"json null"})";
+constexpr std::string_view json_null_marker = R"({"$pgtote":"json-null"})";
 
 bool is_json_null_marker(const JsonValue& value) {
   if (value.type != JsonValue::Type::object || value.raw.size() > 64) return false;

@@ -97,3 +97,44 @@ RunResult run_pgtote(const std::vector<std::string>& args, const std::map<std::s
 }
 
 }  // namespace pgtote::test
+
+namespace pgtote::test {
+
+void copy_schema(const TestDatabase& from, const TestDatabase& to) {
+  std::string command = "pg_dump --schema-only --no-owner -d " + from.name() + " | psql -q -v ON_ERROR_STOP=1 -d " +
+                        to.name() + " >/dev/null 2>&1";
+  REQUIRE(std::system(command.c_str()) == 0);
+}
+
+std::map<std::string, std::string> table_digests(const TestDatabase& db) {
+  Connection c = db.connect();
+  Result tables = c.exec(
+      "SELECT format('%I.%I', n.nspname, c.relname), c.relkind = 'p' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+      "AND n.nspname !~ '^pg_toast' ORDER BY 1");
+  std::map<std::string, std::string> digests;
+  for (int i = 0; i < tables.rows(); ++i) {
+    std::string from = (tables.boolean(i, 1) ? "" : "ONLY ") + tables.text(i, 0);
+    Result r = c.exec("SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text COLLATE \"C\")), '') FROM " +
+                      from + " t");
+    digests[tables.text(i, 0)] = r.text(0, 0);
+  }
+  return digests;
+}
+
+}  // namespace pgtote::test
+
+#include "pgtote/exporter.h"
+
+namespace pgtote::test {
+
+void export_database(const TestDatabase& db, const std::string& path, bool include_migration_tables) {
+  ExportOptions options;
+  options.source = {db.conninfo(), "test"};
+  options.output = path;
+  options.progress = false;
+  options.selection.include_migration_tables = include_migration_tables;
+  run_export(options, [](const std::string&) {});
+}
+
+}  // namespace pgtote::test

@@ -44,3 +44,16 @@ std::string temp_path(const std::string& name);  // a fresh path in a per-proces
 bool file_exists(const std::string& path);
 
 }  // namespace pgtote::test
+
+namespace pgtote::test {
+// Copies `from`'s schema (no rows) into `to` with pg_dump -s | psql.
+void copy_schema(const TestDatabase& from, const TestDatabase& to);
+// A digest of every row of every user table, per table, for comparing two databases.
+std::map<std::string, std::string> table_digests(const TestDatabase& db);
+}  // namespace pgtote::test
+
+namespace pgtote::test {
+// Exports `db` to `path` through the library, quietly, with default table selection
+// (--include-migration-tables when asked).
+void export_database(const TestDatabase& db, const std::string& path, bool include_migration_tables = false);
+}  // namespace pgtote::test
