@@ -90,7 +90,7 @@ struct Importer {
         s.skipped_because = plan.skip_reason;
       } else {
         progress.start("staging " + table.qualified_name());
-        uint64_t rows = stage_table(connection, plan, reader);
+        uint64_t rows = stage_table(connection, plan, reader, options.snapshot_path);
         progress.finish(rows, 0);
         s.unchanged = rows;  // staged; split into inserted/updated/unchanged later
       }
@@ -317,7 +317,15 @@ struct Importer {
       }
       auto started = Clock::now();
       progress.start("merging " + plans[i].snapshot.qualified_name());
-      Result r = connection.exec(import_sql::merge(group, options.existing != ExistingRows::update));
+      std::string names;
+      for (const auto* plan : group) names += (names.empty() ? "" : ", ") + plan->snapshot.qualified_name();
+      Result r = [&] {
+        try {
+          return connection.exec(import_sql::merge(group, options.existing != ExistingRows::update));
+        } catch (const Error& e) {  // a trigger, or a change made meanwhile by another session
+          throw Error(e.code(), "writing " + names + " failed, nothing was written: " + e.what());
+        }
+      }();
       for (size_t g = 0; g < members.size(); ++g) {
         TableImportStats& s = stats[members[g]];
         uint64_t staged = s.unchanged;

@@ -15,13 +15,39 @@ namespace pgtote {
 namespace {
 constexpr size_t send_threshold = 1 << 20;
 
+// The key of row `row` of the plan's table, read again from the snapshot (only after a failure:
+// the stream does not keep rows). Empty when it cannot be read back (stdin).
+std::string row_key(const TablePlan& plan, const std::string& snapshot_path, uint64_t row) {
+  if (snapshot_path == "-" || row == 0) return "";
+  try {
+    SnapshotReader again(snapshot_path);
+    Table table;
+    for (size_t position = 0; again.next_table(table); ++position) {
+      if (position != plan.position) continue;
+      std::vector<JsonValue> values;
+      for (uint64_t i = 1; again.next_row(values); ++i) {
+        if (i != row) continue;
+        std::string key;
+        for (const auto& column : plan.columns)
+          if (column.in_key && column.snapshot_index < values.size())
+            key += (key.empty() ? "" : ", ") + column.name + "=" + values[column.snapshot_index].raw;
+        return key;
+      }
+    }
+  } catch (const Error&) {
+  }
+  return "";
+}
+
 // The server names the COPY line (= snapshot row) and the stage; name the table instead.
-std::string rejected_message(const TablePlan& plan, const std::string& server_message) {
+std::string rejected_message(const TablePlan& plan, const std::string& snapshot_path, const std::string& server_message) {
   std::smatch m;
   std::string where = "table " + plan.snapshot.qualified_name();
   static const std::regex line(R"(COPY \S+, line (\d+)(, column ([^:]+))?)");
   if (std::regex_search(server_message, m, line)) {
     where += ", row " + m[1].str();
+    std::string key = row_key(plan, snapshot_path, std::stoull(m[1].str()));
+    if (!key.empty()) where += " (" + key + ")";
     if (m[3].matched) where += ", column " + m[3].str();
   }
   std::string message = server_message.substr(0, server_message.find(" ["));
@@ -29,7 +55,8 @@ std::string rejected_message(const TablePlan& plan, const std::string& server_me
 }
 }  // namespace
 
-uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotReader& reader) {
+uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotReader& reader,
+                     const std::string& snapshot_path) {
   connection.exec(import_sql::create_stage(plan));
   auto copy = connection.copy_in(import_sql::copy_stage(plan));
   std::vector<JsonValue> values;
@@ -67,7 +94,7 @@ uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotRead
     if (!buffer.empty()) copy.put(buffer);
     copy.finish();
   } catch (const Error& e) {
-    if (e.code() == ExitCode::database) throw Error(ExitCode::rejected, rejected_message(plan, e.what()));
+    if (e.code() == ExitCode::database) throw Error(ExitCode::rejected, rejected_message(plan, snapshot_path, e.what()));
     throw;
   }
   return rows;

@@ -182,3 +182,62 @@ TEST_CASE("SIGTERM during an export removes the temporary file and exits non-zer
   CHECK(files_in(dir).empty());
   locker.exec("ROLLBACK");
 }
+
+TEST_CASE("import and dry-run from the command line: exit codes, statistics, JSON report [db]") {
+  test::TestDatabase source, target;
+  source.load_fixture("shapes.sql");
+  test::copy_schema(source, target);
+  std::string snapshot = test::temp_path("cli.json"), report = test::temp_path("import-report.json");
+  REQUIRE(run_pgtote({"export", "--source", source.conninfo(), "-o", snapshot, "-q"}).exit_code == 0);
+
+  auto dry = run_pgtote({"import", snapshot, "--target", target.conninfo(), "--dry-run", "--report", report});
+  CHECK(dry.exit_code == 0);
+  CHECK(dry.out.empty());
+  CHECK(dry.err.find("would insert") != std::string::npos);
+  CHECK(dry.err.find("nothing was written") != std::string::npos);
+  CHECK(target.query_value("SELECT count(*) FROM account") == "0");
+  std::string json = parse_json_value(test::read_file(report)).raw;
+  CHECK(json.find(R"("mode":"dry-run","ok":true,"tables":[{"schema":"billing","name":"invoice","inserted":2,"updated":0,"unchanged":0,"skipped":0,"conflicts":0,"errors":0,"seconds":)") !=
+        std::string::npos);
+  CHECK(json.find(R"("totals":{"inserted":27,"updated":0,)") != std::string::npos);
+
+  auto real = run_pgtote({"import", snapshot, "--target", target.conninfo(), "--report", report});
+  CHECK(real.exit_code == 0);
+  CHECK(real.err.find("import committed") != std::string::npos);
+  CHECK(parse_json_value(test::read_file(report)).raw.find(R"("mode":"import","ok":true)") != std::string::npos);
+  CHECK(target.query_value("SELECT count(*) FROM account") == "2");
+
+  // A conflict: the dry run says the import would fail (exit 7), and so does the import.
+  target.exec("ALTER TABLE account ADD UNIQUE (name); UPDATE account SET name = 'two-ish' WHERE id = 2; "
+              "INSERT INTO account VALUES (3, 'two')");
+  target.exec("UPDATE account SET name = 'two' WHERE id = 3; UPDATE account SET name = 'x' WHERE id = 2");
+  auto failing = run_pgtote({"import", snapshot, "--target", target.conninfo(), "--dry-run"});
+  CHECK(failing.exit_code == 7);
+  CHECK(failing.err.find("the import would fail") != std::string::npos);
+  CHECK(failing.err.find("name=two is already held by the target's row id=3") != std::string::npos);
+  auto refused = run_pgtote({"import", snapshot, "--target", target.conninfo(), "-q"});
+  CHECK(refused.exit_code == 7);
+  CHECK(refused.err.find("import stopped, nothing was written") != std::string::npos);
+  CHECK(target.query_value("SELECT name FROM account WHERE id = 2") == "x");
+  auto skipping = run_pgtote({"import", snapshot, "--target", target.conninfo(), "--skip-conflicts", "-q"});
+  CHECK(skipping.exit_code == 0);
+}
+
+TEST_CASE("import refuses unreadable snapshots and unknown tables with their own exit codes [db]") {
+  test::TestDatabase target;
+  CHECK(run_pgtote({"import", test::temp_path("missing.json"), "--target", target.conninfo()}).exit_code == 5);
+  std::string garbage = test::temp_path("garbage.json");
+  std::ofstream(garbage) << "this is not json";
+  auto bad = run_pgtote({"import", garbage, "--target", target.conninfo()});
+  CHECK(bad.exit_code == 6);
+  CHECK(count_lines(bad.err) == 1);
+
+  test::TestDatabase source;
+  source.load_fixture("shapes.sql");
+  std::string snapshot = test::temp_path("unknown.json");
+  REQUIRE(run_pgtote({"export", "--source", source.conninfo(), "-o", snapshot, "-q"}).exit_code == 0);
+  auto drift = run_pgtote({"import", snapshot, "--target", target.conninfo()});
+  CHECK(drift.exit_code == 8);
+  CHECK(drift.err.find("billing.invoice is in the snapshot but not in the target") != std::string::npos);
+  CHECK(run_pgtote({"import", snapshot, "--target", target.conninfo(), "--existing", "maybe"}).exit_code == 2);
+}

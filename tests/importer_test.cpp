@@ -232,7 +232,7 @@ TEST_CASE("missing parents, NULLs in NOT NULL columns and values the target reje
   } catch (const Error& e) {
     CHECK(e.code() == ExitCode::rejected);
     std::string message = e.what();
-    CHECK(message.find("public.every_type, row 1, column c_varchar") != std::string::npos);
+    CHECK(message.find("public.every_type, row 1 (id=1), column c_varchar") != std::string::npos);
     CHECK(message.find("too long") != std::string::npos);
   }
   rt.target.exec("ALTER TABLE every_type ALTER COLUMN c_varchar TYPE varchar(20)");

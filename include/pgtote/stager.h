@@ -12,7 +12,9 @@ namespace pgtote {
 
 // Creates the stage and copies the reader's current table into it; returns the rows staged.
 // A value the snapshot cannot hold for its column: Error(bad_snapshot) naming table, row, column.
-// A value the target's type rejects: Error(rejected) with the server's message, table and row.
-uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotReader& reader);
+// A value the target's type rejects: Error(rejected) with the server's message, the table, the
+// row (number and key, read again from `snapshot_path`) and the column.
+uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotReader& reader,
+                     const std::string& snapshot_path);
 
 }  // namespace pgtote
