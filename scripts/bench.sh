@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
 # Benchmarks pgtote against its peers on the same data in the same run (machines are shared and
 # noisy: only ratios mean something). Uses the shared Prisma-style benchmark database.
-#   scripts/bench.sh [--scale N] [--runs N] [--bench-dir DIR]
-# Prints medians of N runs and the ratios; exits non-zero if a run fails.
+#   scripts/bench.sh [--scale N] [--runs N] [--small-scale N] [--bench-dir DIR] [--export-only]
+# Export: pgtote export vs pg_dump --data-only (median of N runs, peak RSS).
+# Import: into an empty schema with keys and FKs vs psql replaying that dump in one transaction;
+# a second import of the same snapshot (nothing changes) vs the same replay; and, at the small
+# scale with 5% of rows changed or missing in the target, vs one autocommitted
+# INSERT ... ON CONFLICT DO UPDATE per row (what hand-written import scripts run).
+# Prints the ratios; exits non-zero if a run fails or a result differs from the source.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scale=100000
+small_scale=10000
 runs=3
+export_only=false
 bench_dir=../shared/bench
 while [ $# -gt 0 ]; do
   case "$1" in
     --scale) scale=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --bench-dir) bench_dir=$2; shift 2 ;;
+    --small-scale) small_scale=$2; shift 2 ;;
+    --export-only) export_only=true; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -29,12 +38,25 @@ PG_CLUSTER_OPTIONS="-c shared_buffers=1GB -c max_wal_size=4GB -c checkpoint_time
 pg_cluster_start
 trap 'pg_cluster_stop; rm -rf "$work"' EXIT
 
+# load DB SCALE: the benchmark schema and data.
+load() {
+  createdb "$1"
+  psql -q -v ON_ERROR_STOP=1 -d "$1" -f "$bench_dir/appdb-schema.sql"
+  psql -q -v ON_ERROR_STOP=1 -v scale="$2" -d "$1" -f "$bench_dir/appdb-data.sql" >/dev/null
+  psql -q -d "$1" -c "VACUUM ANALYZE"
+}
+# digest DB: one line per table, rows and a hash of their text, to compare databases.
+digest() {
+  local t
+  for t in $(psql -tAd "$1" -c "SELECT format('%I.%I', schemaname, relname) FROM pg_stat_user_tables ORDER BY 1"); do
+    echo "$t $(psql -tAd "$1" -c "SELECT count(*) || ' ' || coalesce(md5(string_agg(x::text, '|' ORDER BY x::text COLLATE \"C\")), '') FROM $t x")"
+  done
+}
 echo "loading the benchmark database at scale=$scale..."
-createdb appdb
-psql -q -v ON_ERROR_STOP=1 -d appdb -f "$bench_dir/appdb-schema.sql"
-psql -q -v ON_ERROR_STOP=1 -v scale="$scale" -d appdb -f "$bench_dir/appdb-data.sql" >/dev/null
-psql -q -d appdb -c "VACUUM ANALYZE"
+load appdb "$scale"
 echo "rows: $(psql -tAd appdb -c "SELECT sum(n_live_tup) FROM pg_stat_user_tables")"
+createdb empty_schema
+psql -q -v ON_ERROR_STOP=1 -d empty_schema -f "$bench_dir/appdb-schema.sql"
 
 # run NAME COMMAND...: runs once, appends "seconds max_rss_kb" to $work/NAME.
 run() {
@@ -59,3 +81,61 @@ printf '%-34s %8s %7sM\n' "pg_dump --data-only" "$(seconds pg_dump)" "$(rss_mb p
 printf '%-34s %8s %7sM\n' "pgtote export" "$(seconds export)" "$(rss_mb export)"
 echo "export / pg_dump: $(ratio "$(seconds export)" "$(seconds pg_dump)")x (target <= 1.25x, RSS <= 64 MB)"
 echo "snapshot $(du -m "$work/snap.json" | cut -f1) MB, dump $(du -m "$work/dump.sql" | cut -f1) MB"
+
+$export_only && exit 0
+
+echo
+echo "import at scale=$scale: into an empty schema with keys and foreign keys, one run each"
+"$pgtote" export --source dbname=appdb -o "$work/all.json" -q --include-migration-tables
+createdb -T empty_schema replay_target
+createdb -T empty_schema import_target
+run replay psql -q -1 -v ON_ERROR_STOP=1 -d replay_target -f "$work/dump.sql"
+run import "$pgtote" import "$work/all.json" --target dbname=import_target -q
+run reimport "$pgtote" import "$work/all.json" --target dbname=import_target -q
+[ "$(digest appdb)" = "$(digest import_target)" ] || { echo "import_target differs from the source" >&2; exit 1; }
+printf '%-34s %8s %7sM\n' "psql -1 replay of the dump" "$(seconds replay)" "$(rss_mb replay)"
+printf '%-34s %8s %7sM\n' "pgtote import (empty target)" "$(seconds import)" "$(rss_mb import)"
+printf '%-34s %8s %7sM\n' "pgtote import again (no change)" "$(seconds reimport)" "$(rss_mb reimport)"
+echo "import / replay:        $(ratio "$(seconds import)" "$(seconds replay)")x (target <= 1.0x)"
+echo "second import / replay: $(ratio "$(seconds reimport)" "$(seconds replay)")x (target <= 0.5x, RSS <= 256 MB)"
+
+echo
+echo "scale=$small_scale, target with 5% of rows changed or missing: per-row upserts vs pgtote"
+load small "$small_scale"
+createdb -T small drifted
+psql -q -d drifted -c "UPDATE \"AuditLog\" SET action = 'changed' WHERE id % 20 = 0;
+  UPDATE \"Payment\" SET status = 'FAILED' WHERE abs(hashtext(id)) % 10 = 0;
+  DELETE FROM \"AuditLog\" WHERE id % 50 = 1; VACUUM ANALYZE"
+createdb -T drifted per_row_target
+createdb -T drifted pgtote_target
+# One INSERT ... ON CONFLICT (key) DO UPDATE per row, tables parents first (pgtote order).
+for table in $("$pgtote" order --source dbname=small --include-migration-tables 2>/dev/null | cut -d' ' -f1); do
+  schema=${table%%.*} name=${table#*.}
+  psql -tA -d small -v ON_ERROR_STOP=1 -v s="$schema" -v t="$name" >"$work/gen.sql" <<'SQL'
+SELECT format('COPY (SELECT %L || %s || %L FROM %s x) TO STDOUT;',
+  format('INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE VALUES (', c.oid::regclass, string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)),
+  string_agg(format('quote_nullable(x.%I::text)', a.attname), ' || '', '' || ' ORDER BY a.attnum),
+  CASE WHEN pk.cols IS NULL THEN ') ON CONFLICT DO NOTHING;'
+       ELSE format(') ON CONFLICT (%s) DO UPDATE SET %s;', pk.cols,
+              string_agg(format('%I = EXCLUDED.%I', a.attname, a.attname), ', ' ORDER BY a.attnum)
+                FILTER (WHERE NOT a.attname = ANY (pk.names))) END,
+  c.oid::regclass)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+LEFT JOIN LATERAL (SELECT string_agg(quote_ident(k.attname), ', ') AS cols, array_agg(k.attname) AS names
+                   FROM pg_index i JOIN pg_attribute k ON k.attrelid = i.indrelid AND k.attnum = ANY (i.indkey)
+                   WHERE i.indrelid = c.oid AND i.indisprimary) pk ON true
+WHERE n.nspname = :'s' AND c.relname = :'t'
+GROUP BY c.oid, pk.cols, pk.names
+SQL
+  psql -qtA -d small -v ON_ERROR_STOP=1 -f "$work/gen.sql" >>"$work/upserts.sql"
+done
+echo "per-row statements: $(wc -l <"$work/upserts.sql")"
+"$pgtote" export --source dbname=small -o "$work/small.json" -q --include-migration-tables
+run per_row psql -q -v ON_ERROR_STOP=1 -d per_row_target -f "$work/upserts.sql"
+run small_import "$pgtote" import "$work/small.json" --target dbname=pgtote_target -q
+[ "$(digest small)" = "$(digest pgtote_target)" ] || { echo "pgtote_target differs from the source" >&2; exit 1; }
+[ "$(digest small)" = "$(digest per_row_target)" ] || { echo "per_row_target differs from the source" >&2; exit 1; }
+printf '%-34s %8s\n' "per-row upserts (autocommit)" "$(seconds per_row)"
+printf '%-34s %8s\n' "pgtote import" "$(seconds small_import)"
+echo "per-row / pgtote: $(ratio "$(seconds per_row)" "$(seconds small_import)")x faster (target >= 20x)"

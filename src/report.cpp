@@ -32,6 +32,14 @@ std::string human_bytes(uint64_t bytes) {
   return buffer;
 }
 
+// Wide enough for every "schema.name" and the totals line.
+template <typename Stats>
+size_t name_width(const std::vector<Stats>& tables) {
+  size_t width = display_width("total (" + std::to_string(tables.size()) + " tables)");
+  for (const auto& t : tables) width = std::max(width, display_width(t.schema + "." + t.name));
+  return width;
+}
+
 std::string seconds_text(double seconds) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.2f s", seconds);
@@ -57,8 +65,7 @@ void write_stats(JsonWriter& out, const TableStats& stats, bool named) {
 }  // namespace
 
 std::string format_export_stats(const ExportResult& result) {
-  size_t width = 5;
-  for (const auto& t : result.tables) width = std::max(width, display_width(t.schema + "." + t.name));
+  size_t width = name_width(result.tables);
   std::string out = pad("table", width, false) + "  " + pad("rows", 12, true) + "  " + pad("bytes", 10, true) + "  " +
                     pad("time", 9, true) + "\n";
   auto line = [&](const std::string& name, const TableStats& s) {
@@ -104,8 +111,7 @@ void write_import_counts(JsonWriter& out, const TableImportStats& s, bool named)
 }  // namespace
 
 std::string format_import_stats(const ImportResult& result) {
-  size_t width = 5;
-  for (const auto& t : result.tables) width = std::max(width, display_width(t.schema + "." + t.name));
+  size_t width = name_width(result.tables);
   bool dry = result.dry_run;
   std::vector<std::string> heads = {dry ? "would insert" : "inserted", dry ? "would update" : "updated", "unchanged",
                                     "skipped", "conflicts", "errors", "time"};
