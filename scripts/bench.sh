@@ -105,7 +105,8 @@ load small "$small_scale"
 createdb -T small drifted
 psql -q -d drifted -c "UPDATE \"AuditLog\" SET action = 'changed' WHERE id % 20 = 0;
   UPDATE \"Payment\" SET status = 'FAILED' WHERE abs(hashtext(id)) % 10 = 0;
-  DELETE FROM \"AuditLog\" WHERE id % 50 = 1; VACUUM ANALYZE"
+  DELETE FROM \"AuditLog\" WHERE id % 50 = 1"
+psql -q -d drifted -c "VACUUM ANALYZE"
 createdb -T drifted per_row_target
 createdb -T drifted pgtote_target
 # One INSERT ... ON CONFLICT (key) DO UPDATE per row, tables parents first (pgtote order).

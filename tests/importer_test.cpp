@@ -250,3 +250,24 @@ TEST_CASE("missing parents, NULLs in NOT NULL columns and values the target reje
   CHECK(orphan);
   CHECK(rt.target.query_value("SELECT count(*) FROM account") == "0");
 }
+
+TEST_CASE("--disable-triggers works for a superuser and is refused clearly for an ordinary role [db]") {
+  RoundTrip rt;
+  rt.target.exec("CREATE TABLE trigger_log (note text); "
+                 "CREATE FUNCTION log_it() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO trigger_log VALUES (TG_OP); RETURN NEW; END $$; "
+                 "CREATE TRIGGER t BEFORE INSERT ON account FOR EACH ROW EXECUTE FUNCTION log_it()");
+  rt.target.exec("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgtote_plain') THEN "
+                 "CREATE ROLE pgtote_plain LOGIN PASSWORD 'plain-pw' NOSUPERUSER; END IF; END $$");
+  std::string plain = "dbname=" + rt.target.name() + " user=pgtote_plain password=plain-pw";
+  try {
+    import_into(rt.target, rt.path, [](ImportOptions& o) { o.disable_triggers = true; }, plain);
+    FAIL("expected a refusal");
+  } catch (const Error& e) {
+    CHECK(e.code() == ExitCode::usage);
+    CHECK(std::string(e.what()).find("--disable-triggers") != std::string::npos);
+    CHECK(std::string(e.what()).find("superuser") != std::string::npos);
+  }
+  REQUIRE(import_into(rt.target, rt.path, [](ImportOptions& o) { o.disable_triggers = true; }).ok);
+  CHECK(rt.target.query_value("SELECT count(*) FROM trigger_log") == "0");
+  CHECK(rt.target.query_value("SELECT count(*) FROM account") == "2");
+}
