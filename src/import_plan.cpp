@@ -4,37 +4,11 @@
 #include <algorithm>
 
 #include "pgtote/error.h"
-#include "pgtote/glob.h"
 #include "pgtote/sql_quote.h"
 
 namespace pgtote {
 
 namespace {
-
-bool selected(const Table& table, const TableSelection& selection, std::string& reason) {
-  auto matches = [&](const std::string& p) {
-    return glob_match(p, table.name) || glob_match(p, table.qualified_name());
-  };
-  if (!selection.schemas.empty() &&
-      std::find(selection.schemas.begin(), selection.schemas.end(), table.schema) == selection.schemas.end()) {
-    reason = "not in the schemas chosen with -n";
-    return false;
-  }
-  if (!selection.include_patterns.empty() &&
-      std::none_of(selection.include_patterns.begin(), selection.include_patterns.end(), matches)) {
-    reason = "not matched by -t";
-    return false;
-  }
-  if (std::any_of(selection.exclude_patterns.begin(), selection.exclude_patterns.end(), matches)) {
-    reason = "excluded by -T";
-    return false;
-  }
-  if (selection.skip_audit && is_audit_table(table, selection.audit_patterns)) {
-    reason = "audit table (--skip-audit)";
-    return false;
-  }
-  return true;
-}
 
 // The target's key to match rows on: its primary key, else its first unique key (by name)
 // whose columns are all NOT NULL; both must be among the written columns.
@@ -81,8 +55,9 @@ TablePlan plan_table(const Table& snapshot, size_t position, const std::vector<T
   plan.snapshot = snapshot;
   plan.position = position;
   plan.stage = "pgtote_stage_" + std::to_string(position);
-  if (!selected(snapshot, selection, plan.skip_reason)) {
+  if (auto reason = selection_excludes(snapshot, selection, true)) {
     plan.skipped = true;
+    plan.skip_reason = *reason;
     return plan;
   }
   auto target = std::find_if(target_tables.begin(), target_tables.end(), [&](const Table& t) {

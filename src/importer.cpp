@@ -344,7 +344,7 @@ struct Importer {
         const Column* target_column = plan.target->find_column(column.name);
         if (!target_column || !target_column->sequence) continue;
         Result r = connection.exec(import_sql::bump_sequence(plan, column.name), {*target_column->sequence});
-        if (r.rows() > 0) result.sequences.push_back(*target_column->sequence + " -> " + r.text(0, 0));
+        if (r.rows() > 0) notify("moved sequence " + *target_column->sequence + " up to " + r.text(0, 0));
       }
     }
   }

@@ -32,6 +32,21 @@ bool is_audit_table(const Table& table, const std::vector<std::string>& audit_pa
   return false;
 }
 
+std::optional<std::string> selection_excludes(const Table& table, const TableSelection& selection, bool audit) {
+  auto matched = [&](const std::string& p) { return matches(p, table); };
+  if (!selection.schemas.empty() &&
+      std::find(selection.schemas.begin(), selection.schemas.end(), table.schema) == selection.schemas.end())
+    return "not in the schemas chosen with -n";
+  if (!selection.include_patterns.empty() &&
+      std::none_of(selection.include_patterns.begin(), selection.include_patterns.end(), matched))
+    return "not matched by -t";
+  if (std::any_of(selection.exclude_patterns.begin(), selection.exclude_patterns.end(), matched))
+    return "excluded by -T";
+  if (audit && selection.skip_audit && is_audit_table(table, selection.audit_patterns))
+    return "audit table (--skip-audit)";
+  return std::nullopt;
+}
+
 static std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
@@ -50,16 +65,7 @@ FilterResult filter_tables(std::vector<Table> tables, const TableSelection& sele
   FilterResult result;
   std::vector<std::string> migrations;
   for (auto& table : tables) {
-    if (!selection.schemas.empty() &&
-        std::find(selection.schemas.begin(), selection.schemas.end(), table.schema) == selection.schemas.end())
-      continue;
-    if (!selection.include_patterns.empty() &&
-        std::none_of(selection.include_patterns.begin(), selection.include_patterns.end(),
-                     [&](const std::string& p) { return matches(p, table); }))
-      continue;
-    if (std::any_of(selection.exclude_patterns.begin(), selection.exclude_patterns.end(),
-                    [&](const std::string& p) { return matches(p, table); }))
-      continue;
+    if (selection_excludes(table, selection, false)) continue;
     if (!selection.include_migration_tables && is_migration_table(table)) {
       migrations.push_back(table.qualified_name());
       continue;

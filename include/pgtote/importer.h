@@ -55,11 +55,11 @@ struct ImportResult {
   TableImportStats totals;
   std::vector<ImportProblem> problems;
   std::vector<std::string> diffs;  // --show-diff lines
-  std::vector<std::string> sequences;  // "seq -> value" moved
 };
 
 // Throws Error for failures that stop the import outright (connection, snapshot, drift, a
 // value the target rejects); data problems found by the checks come back in `problems`.
+// `notify` receives one-line notes for the user (sequences moved).
 ImportResult run_import(const ImportOptions& options, const std::function<void(const std::string&)>& notify);
 
 }  // namespace pgtote

@@ -2,6 +2,7 @@
 // tables. Shared by export and import so both select tables the same way.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct FilterResult {
 // True for the migration-history tables of common ORMs and migration tools.
 bool is_migration_table(const Table& table);
 bool is_audit_table(const Table& table, const std::vector<std::string>& audit_patterns);
+
+// Why -n/-t/-T (and, when `audit`, --skip-audit) leave `table` out; nullopt when they keep it.
+std::optional<std::string> selection_excludes(const Table& table, const TableSelection& selection, bool audit);
 
 // Throws Error(usage) when a -n schema or a -t/-T pattern matches no table.
 FilterResult filter_tables(std::vector<Table> tables, const TableSelection& selection);
