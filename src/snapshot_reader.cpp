@@ -1,19 +1,14 @@
-// A streaming framer finds each value's bytes (header fields, table descriptions, rows) by
-// tracking strings and nesting; simdjson then parses each small piece. Layout changes that JSON
-// allows (re-indentation) are accepted; keys must keep the order docs/snapshot-format.md gives.
+// The JSON framer finds each value's bytes (header fields, table descriptions, rows); simdjson
+// parses each small piece. Layout changes that JSON allows (re-indentation) are accepted; keys
+// must keep the order docs/snapshot-format.md gives.
 #include "pgtote/snapshot_reader.h"
 
 #include <simdjson.h>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
-#include <cerrno>
-#include <cstring>
 #include <map>
 
 #include "pgtote/error.h"
+#include "pgtote/json_framer.h"
 #include "pgtote/snapshot_format.h"
 #include "pgtote/value_codec.h"
 
@@ -21,169 +16,34 @@ namespace pgtote {
 
 namespace od = simdjson::ondemand;
 
-namespace {
-constexpr size_t chunk_size = 1 << 20;
-
-// The first '"' or '\\' in [p, end), or end: where a string's plain content stops.
-const char* find_string_stop(const char* p, const char* end) {
-#ifdef __SSE2__
-  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-  while (end - p >= 16) {
-    __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    int mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, backslash)));
-    if (mask) return p + __builtin_ctz(static_cast<unsigned>(mask));
-    p += 16;
-  }
-#endif
-  while (p < end && *p != '"' && *p != '\\') ++p;
-  return p;
-}
-}
-
 struct SnapshotReader::Impl {
-  std::string path;
-  std::FILE* file = nullptr;
-  bool eof = false;
-  std::string buffer;
-  size_t pos = 0;            // next unread byte in buffer
-  uint64_t discarded = 0;    // bytes dropped from the front of buffer so far
+  JsonFramer framer;
   std::vector<std::unique_ptr<od::parser>> parsers;  // one per nesting depth
-  std::string context;       // "table public.User, row 12", for messages
   enum class State { tables, rows, done } state = State::tables;
   std::string table_name;
   bool first_table = true;
   bool first_row = true;
 
-  ~Impl() {
-    if (file && file != stdin) std::fclose(file);
-  }
+  template <typename Source>
+  explicit Impl(const Source& source) : framer(source, simdjson::SIMDJSON_PADDING) {}
 
-  [[noreturn]] void fail(const std::string& what) const {
-    std::string where = " at byte " + std::to_string(discarded + pos);
-    if (!context.empty()) where += " (" + context + ")";
-    throw Error(ExitCode::bad_snapshot, "snapshot " + path + ": " + what + where);
-  }
-
-  // Reads more input, keeping buffer[keep..]; indexes at or after `keep` shift by `keep`.
-  bool more(size_t& keep) {
-    if (eof) return false;
-    if (keep > 0) {
-      buffer.erase(0, keep);
-      discarded += keep;
-      pos -= std::min(pos, keep);
-      keep = 0;
-    }
-    size_t old = buffer.size();
-    buffer.resize(old + chunk_size);
-    size_t got = std::fread(buffer.data() + old, 1, chunk_size, file);
-    buffer.resize(old + got);
-    if (got == 0) {
-      if (std::ferror(file)) throw Error(ExitCode::file, "cannot read " + path + ": " + std::strerror(errno));
-      eof = true;
-      return false;
-    }
-    return true;
-  }
-
-  void skip_space() {
-    for (;;) {
-      while (pos < buffer.size()) {
-        char c = buffer[pos];
-        if (c != ' ' && c != '\n' && c != '\r' && c != '\t') return;
-        ++pos;
-      }
-      size_t keep = pos;
-      if (!more(keep)) return;
-    }
-  }
-
-  char peek() {
-    skip_space();
-    if (pos >= buffer.size()) fail("unexpected end of file (the snapshot is truncated)");
-    return buffer[pos];
-  }
-
-  void expect(char c) {
-    if (peek() != c) fail(std::string("expected '") + c + "', found '" + printable(buffer[pos]) + "'");
-    ++pos;
-  }
-
-  static std::string printable(char c) {
-    if (static_cast<unsigned char>(c) < 32 || static_cast<unsigned char>(c) > 126) return "byte " + std::to_string(static_cast<unsigned char>(c));
-    return std::string(1, c);
-  }
-
-  // Finds the next complete value; returns its [start, end) in buffer, padded for simdjson.
-  std::pair<size_t, size_t> scan_value() {
-    peek();
-    size_t start = pos;
-    size_t i = start;
-    char first = buffer[i];
-    // Makes buffer[index] readable, reading more input; the value's bytes move to the front.
-    auto at = [&](size_t index) -> bool {
-      while (index >= buffer.size()) {
-        size_t shift = start, keep = start;
-        if (!more(keep)) return false;
-        index -= shift;
-        i -= shift;
-        start = 0;
-      }
-      return true;
-    };
-    if (first == '{' || first == '[' || first == '"') {
-      int depth = 0;
-      bool in_string = false;
-      for (;; ++i) {
-        if (in_string && i < buffer.size())  // skip string content in bulk
-          i = static_cast<size_t>(find_string_stop(buffer.data() + i, buffer.data() + buffer.size()) - buffer.data());
-        if (!at(i)) fail("unexpected end of file (the snapshot is truncated)");
-        char c = buffer[i];
-        if (in_string) {
-          if (c == '\\') {
-            ++i;
-            if (!at(i)) fail("unexpected end of file (the snapshot is truncated)");
-          } else if (c == '"') {
-            in_string = false;
-            if (depth == 0) break;
-          }
-        } else if (c == '"') {
-          in_string = true;
-        } else if (c == '{' || c == '[') {
-          ++depth;
-        } else if (c == '}' || c == ']') {
-          if (--depth == 0) break;
-          if (depth < 0) fail("unbalanced brackets");
-        }
-      }
-      ++i;
-    } else {
-      while (at(i)) {
-        char c = buffer[i];
-        if (c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t') break;
-        ++i;
-      }
-      if (i == start) fail("expected a value, found '" + printable(first) + "'");
-    }
-    pos = i;
-    if (buffer.capacity() < i + simdjson::SIMDJSON_PADDING) {
-      buffer.reserve(i + simdjson::SIMDJSON_PADDING + chunk_size);
-    }
-    return {start, i};
-  }
+  [[noreturn]] void fail(const std::string& what) const { framer.fail(what); }
+  char peek() { return framer.peek(); }
+  void expect(char c) { framer.expect(c); }
 
   od::parser& parser(size_t depth) {
     while (parsers.size() <= depth) parsers.push_back(std::make_unique<od::parser>());
     return *parsers[depth];
   }
 
-  simdjson::padded_string_view view(size_t start, size_t end) {
-    return simdjson::padded_string_view(buffer.data() + start, end - start, buffer.capacity() - start);
+  // The framer keeps SIMDJSON_PADDING readable bytes after every value it frames.
+  simdjson::padded_string_view view(std::string_view value) const {
+    return simdjson::padded_string_view(value.data(), value.size(), framer.readable_from(value.data()));
   }
 
   std::string parse_key() {
-    auto [start, end] = scan_value();
-    if (buffer[start] != '"') fail("expected a key");
-    if (!parse_value(start, end, key_value_)) fail("malformed key");
+    std::string_view key = framer.next_value();
+    if (key[0] != '"' || !parse_value(key, key_value_)) fail("expected a key");
     expect(':');
     return key_value_.text;
   }
@@ -263,10 +123,10 @@ struct SnapshotReader::Impl {
     return true;
   }
 
-  // Parses buffer[start, end) as one JSON value.
-  bool parse_value(size_t start, size_t end, JsonValue& out) {
+  // Parses one framed value.
+  bool parse_value(std::string_view value, JsonValue& out) {
     od::document doc;
-    if (parser(0).iterate(view(start, end)).get(doc)) return false;
+    if (parser(0).iterate(view(value)).get(doc)) return false;
     return convert(doc, out, 0);
   }
 
@@ -310,25 +170,18 @@ std::vector<std::string> string_list(const JsonValue* v) {
 
 }  // namespace
 
-SnapshotReader::SnapshotReader(const std::string& path) : impl_(std::make_unique<Impl>()) {
+SnapshotReader::SnapshotReader(const std::string& path) : impl_(std::make_unique<Impl>(path)) {
   Impl& in = *impl_;
-  in.path = path == "-" ? "(stdin)" : path;
-  in.file = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
-  if (!in.file) throw Error(ExitCode::file, "cannot open snapshot " + path + ": " + std::strerror(errno));
-  in.buffer.reserve(2 * chunk_size + simdjson::SIMDJSON_PADDING);
-
-  in.skip_space();
-  if (in.pos >= in.buffer.size()) in.fail("the file is empty");
-  if (in.buffer[in.pos] != '{') in.fail("not a pgtote snapshot (expected a JSON object)");
-  ++in.pos;
+  if (in.framer.at_end()) in.fail("the file is empty");
+  if (in.peek() != '{') in.fail("not a pgtote snapshot (expected a JSON object)");
+  in.framer.advance();
   std::map<std::string, JsonValue> header;
   for (;;) {
     std::string key = in.parse_key();
     if (key == "tables") break;
-    auto [start, end] = in.scan_value();
-    if (!in.parse_value(start, end, header[key])) in.fail("malformed value for \"" + key + "\"");
+    if (!in.parse_value(in.framer.next_value(), header[key])) in.fail("malformed value for \"" + key + "\"");
     char c = in.peek();
-    ++in.pos;
+    in.framer.advance();
     if (c == '}') in.fail("no \"tables\" in the snapshot");
     if (c != ',') in.fail("expected ',' in the header");
   }
@@ -375,13 +228,12 @@ void SnapshotReader::finish_table(uint64_t rows_read) {
   bool counted = false;
   for (;;) {
     char c = in.peek();
-    ++in.pos;
+    in.framer.advance();
     if (c == '}') break;
     if (c != ',') in.fail("expected ',' or '}' after the rows");
     std::string key = in.parse_key();
-    auto [start, end] = in.scan_value();
     JsonValue value;
-    if (!in.parse_value(start, end, value)) in.fail("malformed value for \"" + key + "\"");
+    if (!in.parse_value(in.framer.next_value(), value)) in.fail("malformed value for \"" + key + "\"");
     if (key == "row_count") {
       if (value.type != JsonValue::Type::number) in.fail("\"row_count\" is not a number");
       recorded_rows_ = std::strtoull(value.raw.c_str(), nullptr, 10);
@@ -393,7 +245,7 @@ void SnapshotReader::finish_table(uint64_t rows_read) {
     in.fail("the table has " + std::to_string(rows_read) + " rows but its row_count says " +
             std::to_string(recorded_rows_));
   in.state = Impl::State::tables;
-  in.context.clear();
+  in.framer.set_context("");
 }
 
 bool SnapshotReader::next_table(Table& table) {
@@ -402,14 +254,14 @@ bool SnapshotReader::next_table(Table& table) {
   if (in.state == Impl::State::done) return false;
   char c = in.peek();
   if (c == ']') {
-    ++in.pos;
+    in.framer.advance();
     in.expect('}');
     in.state = Impl::State::done;
     return false;
   }
   if (!in.first_table) {
     if (c != ',') in.fail("expected ',' between tables");
-    ++in.pos;
+    in.framer.advance();
   }
   in.first_table = false;
   in.expect('{');
@@ -418,8 +270,7 @@ bool SnapshotReader::next_table(Table& table) {
     if (!first) in.expect(',');
     std::string key = in.parse_key();
     if (key == "rows") break;
-    auto [start, end] = in.scan_value();
-    if (!in.parse_value(start, end, fields[key])) in.fail("malformed value for \"" + key + "\"");
+    if (!in.parse_value(in.framer.next_value(), fields[key])) in.fail("malformed value for \"" + key + "\"");
   }
   table = Table{};
   auto* schema = member(fields, "schema");
@@ -429,7 +280,7 @@ bool SnapshotReader::next_table(Table& table) {
   table.schema = schema->text;
   table.name = name->text;
   in.table_name = table.qualified_name();
-  in.context = "table " + in.table_name;
+  in.framer.set_context("table " + in.table_name);
   auto* columns = member(fields, "columns");
   if (!columns || columns->type != JsonValue::Type::array) in.fail("the table has no \"columns\" list");
   for (const auto& item : columns->items) {
@@ -481,7 +332,7 @@ bool SnapshotReader::next_table(Table& table) {
   in.first_row = true;
   recorded_rows_ = 0;
   rows_read_ = 0;
-  in.context = "table " + in.table_name + ", row 1";
+  in.framer.set_context("table " + in.table_name + ", row 1");
   return true;
 }
 
@@ -490,19 +341,19 @@ bool SnapshotReader::next_row(std::vector<JsonValue>& values) {
   if (in.state != Impl::State::rows) return false;
   char c = in.peek();
   if (c == ']') {
-    ++in.pos;
+    in.framer.advance();
     finish_table(rows_read_);
     return false;
   }
   if (!in.first_row) {
     if (c != ',') in.fail("expected ',' between rows");
-    ++in.pos;
+    in.framer.advance();
   }
   in.first_row = false;
-  auto [start, end] = in.scan_value();
+  std::string_view text = in.framer.next_value();
   od::document doc;
   od::array row;
-  if (in.parser(0).iterate(in.view(start, end)).get(doc) || doc.get_array().get(row))
+  if (in.parser(0).iterate(in.view(text)).get(doc) || doc.get_array().get(row))
     in.fail("a row is not a JSON array");
   size_t count = 0;
   for (auto item : row) {
@@ -513,7 +364,7 @@ bool SnapshotReader::next_row(std::vector<JsonValue>& values) {
   }
   values.resize(count);
   ++rows_read_;
-  in.context = "table " + in.table_name + ", row " + std::to_string(rows_read_ + 1);
+  in.framer.set_context("table " + in.table_name + ", row " + std::to_string(rows_read_ + 1));
   return true;
 }
 
@@ -523,16 +374,16 @@ uint64_t SnapshotReader::skip_rows() {
   while (in.state == Impl::State::rows) {
     char c = in.peek();
     if (c == ']') {
-      ++in.pos;
+      in.framer.advance();
       finish_table(rows_read_ + rows);
       break;
     }
     if (!in.first_row) {
       if (c != ',') in.fail("expected ',' between rows");
-      ++in.pos;
+      in.framer.advance();
     }
     in.first_row = false;
-    in.scan_value();
+    in.framer.next_value();
     ++rows;
   }
   return rows;
@@ -543,16 +394,10 @@ uint64_t SnapshotReader::skip_rows() {
 namespace pgtote {
 
 JsonValue parse_json_value(std::string_view json) {
-  SnapshotReader::Impl in;
-  in.path = "(text)";
-  in.buffer.reserve(json.size() + simdjson::SIMDJSON_PADDING);
-  in.buffer.assign(json);
-  in.eof = true;
-  auto [start, end] = in.scan_value();
+  SnapshotReader::Impl in(json);
   JsonValue value;
-  if (!in.parse_value(start, end, value)) in.fail("malformed JSON");
-  in.skip_space();
-  if (in.pos != in.buffer.size()) in.fail("unexpected text after the value");
+  if (in.framer.at_end() || !in.parse_value(in.framer.next_value(), value)) in.fail("malformed JSON");
+  if (!in.framer.at_end()) in.fail("unexpected text after the value");
   return value;
 }
 
