@@ -3,6 +3,7 @@
 // statement. A dry run stops before the merges and rolls back.
 #include "pgtote/importer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -36,6 +37,13 @@ std::string assignment(const std::vector<std::string>& columns, const Result& r,
     values += (i ? ", " : "") + (r.is_null(row, first + static_cast<int>(i)) ? std::string("NULL") : r.text(row, first + static_cast<int>(i)));
   }
   return columns.size() == 1 ? names + "=" + values : "(" + names + ")=(" + values + ")";
+}
+
+// Does the import write every one of `columns`? (Keys on other columns keep the target's values.)
+bool writes_all(const TablePlan& plan, const std::vector<std::string>& columns) {
+  return std::all_of(columns.begin(), columns.end(), [&](const std::string& c) {
+    return std::any_of(plan.columns.begin(), plan.columns.end(), [&](const ImportColumn& w) { return w.name == c; });
+  });
 }
 
 std::vector<std::string> match_columns(const TablePlan& plan) {
@@ -142,13 +150,7 @@ struct Importer {
   std::vector<std::pair<const ForeignKey*, const Table*>> checked_foreign_keys(const TablePlan& plan) {
     std::vector<std::pair<const ForeignKey*, const Table*>> out;
     for (const auto& fk : plan.target->foreign_keys) {
-      bool written = true;
-      for (const auto& c : fk.columns) {
-        bool found = false;
-        for (const auto& w : plan.columns) found = found || w.name == c;
-        written = written && found;
-      }
-      if (!written) continue;
+      if (!writes_all(plan, fk.columns)) continue;
       for (const auto& t : target_tables)
         if (t.schema == fk.ref_schema && t.name == fk.ref_table) out.push_back({&fk, &t});
     }
@@ -174,14 +176,7 @@ struct Importer {
   std::vector<const UniqueKey*> other_unique_keys(const TablePlan& plan) {
     std::vector<const UniqueKey*> out;
     for (const auto& unique : plan.target->unique_keys) {
-      if (unique.columns == plan.key) continue;
-      bool written = true;
-      for (const auto& c : unique.columns) {
-        bool found = false;
-        for (const auto& w : plan.columns) found = found || w.name == c;
-        written = written && found;
-      }
-      if (written) out.push_back(&unique);
+      if (unique.columns != plan.key && writes_all(plan, unique.columns)) out.push_back(&unique);
     }
     return out;
   }
