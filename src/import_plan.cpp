@@ -14,11 +14,7 @@ namespace {
 // whose columns are all NOT NULL; both must be among the written columns.
 void choose_key(TablePlan& plan) {
   const Table& target = *plan.target;
-  auto written = [&](const std::vector<std::string>& columns) {
-    return std::all_of(columns.begin(), columns.end(), [&](const std::string& c) {
-      return std::any_of(plan.columns.begin(), plan.columns.end(), [&](const ImportColumn& w) { return w.name == c; });
-    });
-  };
+  auto written = [&](const std::vector<std::string>& columns) { return writes_all(plan, columns); };
   if (!target.primary_key.empty() && written(target.primary_key)) {
     plan.key = target.primary_key;
     plan.key_source = "primary key";
@@ -44,6 +40,12 @@ void choose_key(TablePlan& plan) {
 }
 
 }  // namespace
+
+bool writes_all(const TablePlan& plan, const std::vector<std::string>& columns) {
+  return std::all_of(columns.begin(), columns.end(), [&](const std::string& c) {
+    return std::any_of(plan.columns.begin(), plan.columns.end(), [&](const ImportColumn& w) { return w.name == c; });
+  });
+}
 
 std::string table_ref(const Table& table) {
   return (table.partitioned ? "" : "ONLY ") + quote_qualified(table.schema, table.name);

@@ -39,13 +39,6 @@ std::string assignment(const std::vector<std::string>& columns, const Result& r,
   return columns.size() == 1 ? names + "=" + values : "(" + names + ")=(" + values + ")";
 }
 
-// Does the import write every one of `columns`? (Keys on other columns keep the target's values.)
-bool writes_all(const TablePlan& plan, const std::vector<std::string>& columns) {
-  return std::all_of(columns.begin(), columns.end(), [&](const std::string& c) {
-    return std::any_of(plan.columns.begin(), plan.columns.end(), [&](const ImportColumn& w) { return w.name == c; });
-  });
-}
-
 std::vector<std::string> match_columns(const TablePlan& plan) {
   if (!plan.key.empty()) return plan.key;
   std::vector<std::string> all;

@@ -39,6 +39,9 @@ struct TablePlan {
 TablePlan plan_table(const Table& snapshot, size_t position, const std::vector<Table>& target_tables,
                      const TableSelection& selection);
 
+// Does the plan write every one of `columns`? (Keys on other columns keep the target's values.)
+bool writes_all(const TablePlan& plan, const std::vector<std::string>& columns);
+
 // "schema"."name" of the target table, with ONLY unless it is partitioned (its rows live in
 // partitions); for reading and updating exactly this table's rows.
 std::string table_ref(const Table& table);
