@@ -13,6 +13,8 @@
 #include "pgtote/exporter.h"
 #include "pgtote/importer.h"
 #include "pgtote/report.h"
+#include "pgtote/schema_drift.h"
+#include "pgtote/table_filter.h"
 #include "pgtote/snapshot_reader.h"
 
 namespace pgtote {
@@ -182,6 +184,7 @@ int run_import_command(int argc, char** argv) {
     ("dry-run", "report what the import would do and write nothing")
     ("existing", "rows whose key exists: update (default), keep, fail", cxxopts::value<std::string>()->default_value("update"), "MODE")
     ("skip-conflicts", "skip rows that collide on another unique key (and rows that lose their parent with them)")
+    ("ignore-missing-columns", "import the columns the target has; drop the snapshot's others (and say which)")
     ("show-diff", "with --dry-run: show up to N changed rows per table, column by column", cxxopts::value<int>()->default_value("0"), "N")
     ("disable-triggers", "do not fire the target's triggers (needs a superuser role)")
     ("report", "write the statistics as JSON to FILE", cxxopts::value<std::string>(), "FILE")
@@ -205,6 +208,7 @@ int run_import_command(int argc, char** argv) {
   else if (existing == "fail") import_options.existing = ExistingRows::fail;
   else throw Error(ExitCode::usage, "--existing must be update, keep or fail, not '" + existing + "'");
   import_options.skip_conflicts = args.count("skip-conflicts") > 0;
+  import_options.ignore_missing_columns = args.count("ignore-missing-columns") > 0;
   import_options.show_diff = args["show-diff"].as<int>();
   import_options.disable_triggers = args.count("disable-triggers") > 0;
   bool quiet = args.count("quiet") > 0;
@@ -215,14 +219,61 @@ int run_import_command(int argc, char** argv) {
   });
   if (!quiet || !result.ok) std::cerr << format_import_stats(result);
   if (auto report = optional_string(args, "report")) write_text_file(*report, import_report_json(result));
+  if (result.drift_blocks) return static_cast<int>(ExitCode::drift);
   if (!result.ok) return static_cast<int>(ExitCode::rejected);
   if (!quiet) std::cerr << (result.dry_run ? "dry run: the import would succeed; nothing was written\n" : "import committed\n");
   return 0;
 }
 
+int run_diff_command(int argc, char** argv) {
+  cxxopts::Options options("diff", "Reports how the target's tables differ from a snapshot's, or from a live source database.");
+  options.add_options()
+    ("file", "snapshot file (or use --source)", cxxopts::value<std::string>())
+    ("source", "compare a live source database instead of a snapshot", cxxopts::value<std::string>(), "URL")
+    ("target", "target database (libpq URI or key=value); default DATABASE_URL, .env, PG*", cxxopts::value<std::string>(), "URL")
+    ("h,help", "show this help");
+  add_selection_options(options);
+  options.parse_positional({"file"});
+  options.positional_help("[FILE]");
+  auto args = parse(options, argc, argv);
+  if (wants_help(options, args)) return 0;
+  if (args.count("file") == args.count("source"))
+    throw Error(ExitCode::usage, "diff compares a snapshot FILE or a --source database with the target: give one of them");
+
+  TableSelection selection = selection_from(args);
+  std::vector<Table> source_tables;
+  if (args.count("file")) {
+    SnapshotReader reader(args["file"].as<std::string>());
+    Table table;
+    while (reader.next_table(table)) {
+      reader.skip_rows();
+      if (!selection_excludes(table, selection, true)) source_tables.push_back(table);
+    }
+  } else {
+    Connection source = Connection::open(resolve_connection(optional_string(args, "source"), "--source").conninfo);
+    source_tables = select_and_order(source, selection).tables;
+  }
+  Connection target = Connection::open(resolve_connection(optional_string(args, "target"), "--target").conninfo);
+  std::vector<DriftItem> items = schema_drift(source_tables, read_catalog(target));
+  size_t blocking = 0;
+  for (const auto& item : items) {
+    blocking += item.blocking;
+    std::cout << (item.blocking ? "[blocks] " : "") << drift_kind_name(item.kind) << ": " << item.message << "\n";
+    if (!item.suggestion.empty()) std::cout << "    suggestion: " << item.suggestion << "\n";
+  }
+  if (items.empty()) {
+    std::cout << "no drift: the target has every table and column of the " << (args.count("file") ? "snapshot" : "source") << "\n";
+    return 0;
+  }
+  std::cout << items.size() << " difference" << (items.size() == 1 ? "" : "s") << ", " << blocking
+            << " blocking an import (suggested SQL is a starting point: review it, run it through your migrations)\n";
+  return static_cast<int>(ExitCode::drift);
+}
+
 const Command commands[] = {
   {"export", "write the source database's tables into a JSON snapshot", run_export_command},
   {"import", "replay a snapshot into the target database (upserts, --dry-run)", run_import_command},
+  {"diff", "report how the target's schema differs from a snapshot or a source", run_diff_command},
   {"order", "print the tables in foreign-key dependency order", run_order_command},
   {"inspect", "print a snapshot's header, tables, row counts and keys", run_inspect_command},
 };

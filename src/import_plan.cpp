@@ -52,7 +52,7 @@ std::string table_ref(const Table& table) {
 }
 
 TablePlan plan_table(const Table& snapshot, size_t position, const std::vector<Table>& target_tables,
-                     const TableSelection& selection) {
+                     const TableSelection& selection, bool ignore_missing_columns) {
   TablePlan plan;
   plan.snapshot = snapshot;
   plan.position = position;
@@ -72,6 +72,7 @@ TablePlan plan_table(const Table& snapshot, size_t position, const std::vector<T
   for (size_t i = 0; i < snapshot.columns.size(); ++i) {
     const Column& source = snapshot.columns[i];
     const Column* column = target->find_column(source.name);
+    if (!column && ignore_missing_columns) continue;
     if (!column)
       throw Error(ExitCode::drift, "column " + snapshot.qualified_name() + "." + source.name +
                                        " is in the snapshot but not in the target table (add it to the target first)");

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <set>
 
 #include "pgtote/catalog.h"
 #include "pgtote/error.h"
@@ -15,6 +16,7 @@
 #include "pgtote/progress.h"
 #include "pgtote/snapshot_reader.h"
 #include "pgtote/stager.h"
+#include "pgtote/table_filter.h"
 
 namespace pgtote {
 
@@ -76,12 +78,32 @@ struct Importer {
   // file -> plan -> stage, one table at a time as the snapshot streams by.
   std::vector<std::vector<size_t>> stage_all() {
     SnapshotReader reader(options.snapshot_path);
+    std::set<std::pair<std::string, std::string>> snapshot_tables(reader.info().order.begin(), reader.info().order.end());
     Progress progress(options.progress);
     Table table;
     while (reader.next_table(table)) {
       auto started = Clock::now();
       size_t position = plans.size();
-      plans.push_back(plan_table(table, position, target_tables, options.selection));
+      // Drift is checked first: a table that cannot be written is not staged, but every table's
+      // drift is still reported before anything is written.
+      bool blocked = false;
+      if (!selection_excludes(table, options.selection, true)) {
+        for (auto& item : table_drift(table, target_tables, snapshot_tables, options.ignore_missing_columns)) {
+          blocked = blocked || item.blocking;
+          result.drift.push_back(std::move(item));
+        }
+      }
+      if (blocked) {
+        result.drift_blocks = true;
+        TablePlan skipped;
+        skipped.snapshot = table;
+        skipped.position = position;
+        skipped.skipped = true;
+        skipped.skip_reason = "schema drift";
+        plans.push_back(std::move(skipped));
+      } else {
+        plans.push_back(plan_table(table, position, target_tables, options.selection, options.ignore_missing_columns));
+      }
       TablePlan& plan = plans.back();
       TableImportStats s;
       s.schema = table.schema;
@@ -342,7 +364,7 @@ struct Importer {
     begin();
     auto components = stage_all();
     check_all();
-    bool blocked = false;
+    bool blocked = result.drift_blocks;
     for (const auto& problem : result.problems) blocked = blocked || problem.blocking;
     result.dry_run = options.dry_run;
     result.ok = !blocked;

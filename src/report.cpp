@@ -128,7 +128,12 @@ std::string format_import_stats(const ImportResult& result) {
   };
   for (const auto& t : result.tables) line(t.schema + "." + t.name, t);
   line("total (" + std::to_string(result.tables.size()) + " tables)", result.totals);
-  if (!result.problems.empty()) {
+  if (!result.drift.empty()) {
+    out += "\nschema drift (the target against the snapshot):\n";
+    for (const auto& item : result.drift)
+      out += std::string(item.blocking ? "  [blocks] " : "  ") + drift_kind_name(item.kind) + ": " + item.message + "\n";
+  }
+  if (!result.problems.empty() || result.drift_blocks) {
     out += result.ok ? "\nskipped rows (--skip-conflicts):\n"
                      : (dry ? "\nthe import would fail; problems found:\n" : "\nimport stopped, nothing was written; problems found:\n");
     for (const auto& p : result.problems) {

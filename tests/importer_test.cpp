@@ -7,6 +7,8 @@
 #include "pgtote/error.h"
 #include "test_db.h"
 
+#include <fstream>
+
 using namespace pgtote;
 
 namespace {
@@ -270,4 +272,45 @@ TEST_CASE("--disable-triggers works for a superuser and is refused clearly for a
   REQUIRE(import_into(rt.target, rt.path, [](ImportOptions& o) { o.disable_triggers = true; }).ok);
   CHECK(rt.target.query_value("SELECT count(*) FROM trigger_log") == "0");
   CHECK(rt.target.query_value("SELECT count(*) FROM account") == "2");
+}
+
+TEST_CASE("schema drift is named in the dry run and stops the import, --ignore-missing-columns imports the rest [db]") {
+  RoundTrip rt;
+  rt.target.exec("ALTER TABLE account DROP COLUMN name; ALTER TABLE wallet ADD COLUMN label text NOT NULL");
+  auto before = test::table_digests(rt.target);
+  ImportResult dry = import_into(rt.target, rt.path, [](ImportOptions& o) { o.dry_run = true; });
+  CHECK_FALSE(dry.ok);
+  CHECK(dry.drift_blocks);
+  std::string names;
+  for (const auto& item : dry.drift) names += std::string(drift_kind_name(item.kind)) + " " + item.table + "." + item.column + ";";
+  CHECK(names.find("missing column public.account.name;") != std::string::npos);
+  CHECK(names.find("required column public.wallet.label;") != std::string::npos);
+  ImportResult refused = import_into(rt.target, rt.path);
+  CHECK(refused.drift_blocks);
+  CHECK(test::table_digests(rt.target) == before);
+
+  rt.target.exec("ALTER TABLE wallet DROP COLUMN label");
+  ImportResult shared = import_into(rt.target, rt.path, [](ImportOptions& o) { o.ignore_missing_columns = true; });
+  REQUIRE(shared.ok);
+  CHECK(stats_of(shared, "public.account").inserted == 2);
+  bool said = false;
+  for (const auto& item : shared.drift) said = said || (item.column == "name" && item.message.find("dropped") != std::string::npos);
+  CHECK(said);
+}
+
+TEST_CASE("a table name carrying SQL runs nothing: it is refused as unknown [db]") {
+  RoundTrip rt;
+  std::string text = test::read_file(rt.path);
+  std::string hostile = "account\\\"; DROP TABLE ledger; --";
+  for (size_t at = text.find("\"name\":\"account\""); at != std::string::npos; at = text.find("\"name\":\"account\"", at + 1))
+    text.replace(at, 16, "\"name\":\"" + hostile + "\"");
+  for (size_t at = text.find("[\"public\",\"account\"]"); at != std::string::npos; at = text.find("[\"public\",\"account\"]", at + 1))
+    text.replace(at, 20, "[\"public\",\"" + hostile + "\"]");
+  std::string path = test::temp_path("hostile.json");
+  std::ofstream(path) << text;
+  ImportResult result = import_into(rt.target, path);
+  CHECK(result.drift_blocks);
+  CHECK(result.drift[0].message.find("DROP TABLE ledger") != std::string::npos);
+  CHECK(rt.target.query_value("SELECT count(*) FROM pg_tables WHERE tablename = 'ledger'") == "1");
+  CHECK(rt.target.query_value("SELECT count(*) FROM account") == "0");
 }

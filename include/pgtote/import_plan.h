@@ -34,10 +34,12 @@ struct TablePlan {
   std::string skip_reason;
 };
 
-// Throws Error(drift) when the target has no such table or lacks a snapshot column.
-// `selection` decides skips (-t, -T, --skip-audit); skipped plans carry no target.
+// Throws Error(drift) when the target has no such table or lacks a snapshot column (unless
+// `ignore_missing_columns`: then only the shared columns are written). The importer reports
+// drift before planning (schema_drift.h); this is the last guard. `selection` decides skips
+// (-t, -T, --skip-audit); skipped plans carry no target.
 TablePlan plan_table(const Table& snapshot, size_t position, const std::vector<Table>& target_tables,
-                     const TableSelection& selection);
+                     const TableSelection& selection, bool ignore_missing_columns = false);
 
 // Does the plan write every one of `columns`? (Keys on other columns keep the target's values.)
 bool writes_all(const TablePlan& plan, const std::vector<std::string>& columns);

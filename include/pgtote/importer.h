@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "pgtote/connection_target.h"
+#include "pgtote/schema_drift.h"
 #include "pgtote/table_filter.h"
 
 namespace pgtote {
@@ -21,6 +22,7 @@ struct ImportOptions {
   bool dry_run = false;
   ExistingRows existing = ExistingRows::update;
   bool skip_conflicts = false;
+  bool ignore_missing_columns = false;  // import the shared columns only
   bool disable_triggers = false;
   int show_diff = 0;      // changed rows shown per table in --dry-run
   bool progress = true;
@@ -55,6 +57,8 @@ struct ImportResult {
   TableImportStats totals;
   std::vector<ImportProblem> problems;
   std::vector<std::string> diffs;  // --show-diff lines
+  std::vector<DriftItem> drift;    // how the target's tables differ from the snapshot's
+  bool drift_blocks = false;       // blocking drift: nothing is written (exit code drift)
 };
 
 // Throws Error for failures that stop the import outright (connection, snapshot, drift, a
