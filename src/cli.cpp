@@ -4,6 +4,7 @@
 
 #include <cxxopts.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -185,6 +186,7 @@ int run_import_command(int argc, char** argv) {
     ("existing", "rows whose key exists: update (default), keep, fail", cxxopts::value<std::string>()->default_value("update"), "MODE")
     ("skip-conflicts", "skip rows that collide on another unique key (and rows that lose their parent with them)")
     ("ignore-missing-columns", "import the columns the target has; drop the snapshot's others (and say which)")
+    ("yes", "write to a target whose host is not local (also PGTOTE_ALLOW_REMOTE=1)")
     ("show-diff", "with --dry-run: show up to N changed rows per table, column by column", cxxopts::value<int>()->default_value("0"), "N")
     ("disable-triggers", "do not fire the target's triggers (needs a superuser role)")
     ("report", "write the statistics as JSON to FILE", cxxopts::value<std::string>(), "FILE")
@@ -209,6 +211,8 @@ int run_import_command(int argc, char** argv) {
   else throw Error(ExitCode::usage, "--existing must be update, keep or fail, not '" + existing + "'");
   import_options.skip_conflicts = args.count("skip-conflicts") > 0;
   import_options.ignore_missing_columns = args.count("ignore-missing-columns") > 0;
+  const char* allow_remote = std::getenv("PGTOTE_ALLOW_REMOTE");
+  import_options.allow_remote = args.count("yes") > 0 || (allow_remote && std::string(allow_remote) == "1");
   import_options.show_diff = args["show-diff"].as<int>();
   import_options.disable_triggers = args.count("disable-triggers") > 0;
   bool quiet = args.count("quiet") > 0;

@@ -74,6 +74,10 @@ std::string mask_password(const std::string& conninfo) {
   return std::regex_replace(conninfo, keyword, "$1****");
 }
 
+bool is_local_host(const std::string& host) {
+  return host.empty() || host[0] == '/' || host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
+}
+
 ConnectionTarget resolve_connection(const std::optional<std::string>& flag, const std::string& flag_name,
                                     const std::string& dotenv_dir) {
   if (flag) return {strip_orm_parameters(*flag), flag_name};

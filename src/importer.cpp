@@ -62,6 +62,11 @@ struct Importer {
       : options(o), notify(n), connection(Connection::open(o.target.conninfo)) {}
 
   void begin() {
+    // A typo in --target must not write to production: remote hosts need an explicit yes.
+    if (!options.dry_run && !options.allow_remote && !is_local_host(connection.host()))
+      throw Error(ExitCode::usage, "refusing to write to " + connection.describe() +
+                                       ": the host is not local; pass --yes or set PGTOTE_ALLOW_REMOTE=1 "
+                                       "(--dry-run and diff are always allowed)");
     connection.exec(session_sql);
     connection.exec("BEGIN");
     if (options.disable_triggers) {

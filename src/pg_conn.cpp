@@ -70,6 +70,10 @@ std::string Connection::describe() const {
 }
 
 std::string Connection::database() const { return PQdb(conn_.get()); }
+std::string Connection::host() const {
+  const char* host = PQhost(conn_.get());
+  return host ? host : "";
+}
 
 std::string Connection::server_version() const {
   const char* v = PQparameterStatus(conn_.get(), "server_version");

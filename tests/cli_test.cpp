@@ -241,3 +241,41 @@ TEST_CASE("import refuses unreadable snapshots and unknown tables with their own
   CHECK(drift.err.find("billing.invoice is in the snapshot but not in the target") != std::string::npos);
   CHECK(run_pgtote({"import", snapshot, "--target", target.conninfo(), "--existing", "maybe"}).exit_code == 2);
 }
+
+TEST_CASE("an import refuses a host that is not local unless told yes, dry-run is always allowed [db]") {
+  test::TestDatabase source, target;
+  source.load_fixture("shapes.sql");
+  test::copy_schema(source, target);
+  std::string snapshot = test::temp_path("remote.json");
+  REQUIRE(run_pgtote({"export", "--source", source.conninfo(), "-o", snapshot, "-q"}).exit_code == 0);
+  // A name that is not local, reaching the test server over loopback.
+  std::string remote = "host=db.pgtote-remote.test hostaddr=127.0.0.1 port=" + std::string(std::getenv("PGPORT")) +
+                       " user=postgres dbname=" + target.name();
+  auto refused = run_pgtote({"import", snapshot, "--target", remote, "-q"});
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("refusing to write to host db.pgtote-remote.test") != std::string::npos);
+  CHECK(count_lines(refused.err) == 1);
+  CHECK(target.query_value("SELECT count(*) FROM account") == "0");
+  CHECK(run_pgtote({"import", snapshot, "--target", remote, "--dry-run", "-q"}).exit_code == 0);
+  CHECK(run_pgtote({"import", snapshot, "--target", remote, "-q"}, {{"PGTOTE_ALLOW_REMOTE", "1"}}).exit_code == 0);
+  CHECK(target.query_value("SELECT count(*) FROM account") == "2");
+  CHECK(run_pgtote({"import", snapshot, "--target", remote, "--yes", "-q"}).exit_code == 0);
+}
+
+TEST_CASE("diff tells no drift, drift and error apart [db]") {
+  test::TestDatabase source, target;
+  source.load_fixture("shapes.sql");
+  test::copy_schema(source, target);
+  std::string snapshot = test::temp_path("diff.json");
+  REQUIRE(run_pgtote({"export", "--source", source.conninfo(), "-o", snapshot, "-q"}).exit_code == 0);
+  auto same = run_pgtote({"diff", snapshot, "--target", target.conninfo()});
+  CHECK(same.exit_code == 0);
+  CHECK(same.out.find("no drift") != std::string::npos);
+  target.exec("ALTER TABLE account DROP COLUMN name");
+  auto drift = run_pgtote({"diff", "--source", source.conninfo(), "--target", target.conninfo()});
+  CHECK(drift.exit_code == 8);
+  CHECK(drift.out.find("missing column: column public.account.name (text)") != std::string::npos);
+  CHECK(drift.out.find("suggestion: ALTER TABLE \"public\".\"account\" ADD COLUMN \"name\" text;") != std::string::npos);
+  CHECK(run_pgtote({"diff", snapshot, "--target", "host=/nonexistent port=1"}).exit_code == 3);
+  CHECK(run_pgtote({"diff", "--target", target.conninfo()}).exit_code == 2);
+}

@@ -23,6 +23,9 @@ std::optional<std::string> dotenv_database_url(const std::string& text);
 // Drops URI query parameters that ORMs add and libpq rejects (Prisma's `schema=`...).
 std::string strip_orm_parameters(const std::string& conninfo);
 
+// A unix socket folder, localhost, 127.x.x.x or ::1: a host an import may write to without --yes.
+bool is_local_host(const std::string& host);
+
 // The conninfo with any password replaced by ****, for display.
 std::string mask_password(const std::string& conninfo);
 

@@ -23,6 +23,7 @@ struct ImportOptions {
   ExistingRows existing = ExistingRows::update;
   bool skip_conflicts = false;
   bool ignore_missing_columns = false;  // import the shared columns only
+  bool allow_remote = false;            // write to a host that is not local (--yes, PGTOTE_ALLOW_REMOTE=1)
   bool disable_triggers = false;
   int show_diff = 0;      // changed rows shown per table in --dry-run
   bool progress = true;

@@ -55,6 +55,7 @@ class Connection {
   // "host /tmp port 5432 database app user me"
   std::string describe() const;
   std::string database() const;
+  std::string host() const;  // as libpq resolved it: a name, an address or a socket folder
   std::string server_version() const;
 
   // COPY ... TO STDOUT. next_row() gives each row (with its trailing newline) until it returns

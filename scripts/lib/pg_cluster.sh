@@ -46,9 +46,11 @@ pg_cluster_start() {
     || { cat "$PG_CLUSTER_DIR/initdb.log" >&2; return 1; }
   # The superuser connects without a password; every other role must give one, so tests can
   # check that a password is used and never shown.
-  printf 'local all postgres trust\nlocal all all scram-sha-256\n' >"$PG_CLUSTER_DIR/data/pg_hba.conf"
+  # Loopback TCP too, so tests can reach the server under another host name (hostaddr).
+  printf '%s\n' 'local all postgres trust' 'local all all scram-sha-256' \
+    'host all postgres 127.0.0.1/32 trust' 'host all all 127.0.0.1/32 scram-sha-256' >"$PG_CLUSTER_DIR/data/pg_hba.conf"
   "${run[@]}" "$PG_CLUSTER_BIN/pg_ctl" -D "$PG_CLUSTER_DIR/data" -l "$PG_CLUSTER_DIR/server.log" -w \
-    -o "-p $port -k $PG_CLUSTER_DIR -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${PG_CLUSTER_OPTIONS:-}" \
+    -o "-p $port -k $PG_CLUSTER_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${PG_CLUSTER_OPTIONS:-}" \
     start >/dev/null || { cat "$PG_CLUSTER_DIR/server.log" >&2; return 1; }
   export PGHOST="$PG_CLUSTER_DIR" PGPORT="$port" PGUSER=postgres PGDATABASE=postgres
   unset PGPASSWORD DATABASE_URL
