@@ -279,3 +279,62 @@ TEST_CASE("diff tells no drift, drift and error apart [db]") {
   CHECK(run_pgtote({"diff", snapshot, "--target", "host=/nonexistent port=1"}).exit_code == 3);
   CHECK(run_pgtote({"diff", "--target", target.conninfo()}).exit_code == 2);
 }
+
+namespace {
+// Starts an import in the background whose merge is held by a slow trigger; returns its pid
+// once the merge is running.
+pid_t start_slow_import(const test::TestDatabase& target, const std::string& snapshot, const std::string& log) {
+  target.exec("CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.3); RETURN NEW; END $$; "
+              "CREATE TRIGGER slow BEFORE INSERT ON ledger FOR EACH ROW EXECUTE FUNCTION slow()");
+  std::string pid_file = test::temp_path("import.pid");
+  std::string command = std::string("'") + PGTOTE_BINARY + "' import -q '" + snapshot + "' --target 'dbname=" +
+                        target.name() + "' 2>'" + log + "' & echo $! > '" + pid_file + "'";
+  REQUIRE(std::system(command.c_str()) == 0);
+  pid_t pid = std::stoi(test::read_file(pid_file));
+  for (int i = 0; i < 200; ++i) {
+    if (target.query_value("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND state = 'active' AND query LIKE 'WITH%'") != "0")
+      return pid;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  FAIL("the import's merge never started");
+  return pid;
+}
+
+void wait_for_exit(pid_t pid) {
+  for (int i = 0; i < 200 && kill(pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+}
+
+// The server notices a dead client when the statement ends; wait until nothing runs.
+void wait_until_idle(const test::TestDatabase& db) {
+  for (int i = 0; i < 200; ++i) {
+    if (db.query_value("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()") == "0")
+      return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+}
+}  // namespace
+
+TEST_CASE("an import killed mid-merge (SIGKILL) or stopped (SIGTERM) leaves the target unchanged [db]") {
+  test::TestDatabase source, target;
+  source.load_fixture("shapes.sql");
+  test::copy_schema(source, target);
+  std::string snapshot = test::temp_path("killed.json");
+  REQUIRE(run_pgtote({"export", "--source", source.conninfo(), "-o", snapshot, "-q"}).exit_code == 0);
+  auto before = test::table_digests(target);
+
+  std::string log = test::temp_path("killed.log");
+  pid_t pid = start_slow_import(target, snapshot, log);
+  kill(pid, SIGKILL);
+  wait_for_exit(pid);
+  wait_until_idle(target);
+  CHECK(test::table_digests(target) == before);
+
+  target.exec("DROP TRIGGER slow ON ledger; DROP FUNCTION slow()");
+  pid = start_slow_import(target, snapshot, log);
+  kill(pid, SIGTERM);
+  wait_for_exit(pid);
+  wait_until_idle(target);
+  CHECK(test::read_file(log).find("interrupted; nothing was kept") != std::string::npos);
+  CHECK(test::table_digests(target) == before);
+}
