@@ -2,7 +2,8 @@
 # The one test command (README, .ci/run): installs what is missing, builds, starts a throwaway
 # PostgreSQL cluster, runs every test with ctest, then builds again with AddressSanitizer and
 # UndefinedBehaviorSanitizer (build-asan/) and runs every test there too; stops the cluster on exit.
-# PGTOTE_SKIP_SANITIZERS=1 skips the second pass (quicker local runs).
+# Last, it fuzzes the snapshot reader for 30 s (scripts/fuzz.sh; PGTOTE_FUZZ_SECONDS changes it).
+# PGTOTE_SKIP_SANITIZERS=1 skips the sanitizer pass and the fuzzing (quicker local runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/deps.sh
@@ -21,4 +22,5 @@ if [ "${PGTOTE_SKIP_SANITIZERS:-0}" != 1 ]; then
   cmake --build build-asan -j"$(nproc)"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure -j"$(nproc)" "$@"
+  bash scripts/fuzz.sh "${PGTOTE_FUZZ_SECONDS:-30}"
 fi
