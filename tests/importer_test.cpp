@@ -314,3 +314,50 @@ TEST_CASE("a table name carrying SQL runs nothing: it is refused as unknown [db]
   CHECK(rt.target.query_value("SELECT count(*) FROM pg_tables WHERE tablename = 'ledger'") == "1");
   CHECK(rt.target.query_value("SELECT count(*) FROM account") == "0");
 }
+
+TEST_CASE("broken and hostile snapshots are refused in import and dry-run alike, the target unchanged [db]") {
+  RoundTrip rt;
+  std::string good = test::read_file(rt.path);
+  auto replaced = [&](const std::string& from, const std::string& to) {
+    std::string text = good;
+    size_t at = text.find(from);
+    REQUIRE_MESSAGE(at != std::string::npos, from);
+    return text.replace(at, from.size(), to);
+  };
+  struct Case {
+    const char* name;
+    std::string text;
+    ExitCode code;
+    const char* says;
+  };
+  std::vector<Case> cases = {
+      {"empty", "", ExitCode::bad_snapshot, "empty"},
+      {"not json", "hello, world", ExitCode::bad_snapshot, "not a pgtote snapshot"},
+      {"another shape", R"({"rows": [[1, 2]], "tables": []})", ExitCode::bad_snapshot, "not a pgtote snapshot"},
+      {"unknown version", replaced("\"version\":1", "\"version\":7"), ExitCode::bad_snapshot, "version 7"},
+      {"truncated", good.substr(0, good.size() * 2 / 3), ExitCode::bad_snapshot, "truncated"},
+      {"garbled", replaced("[1,\"one\"]", "[1,\"one\"}"), ExitCode::bad_snapshot, "public.account"},
+      {"a value too many", replaced("[1,\"one\"]", "[1,\"one\",3]"), ExitCode::bad_snapshot,
+       "table public.account, row 1 has 3 values but the table has 2 columns"},
+      {"a value of the wrong JSON type", replaced("[1,\"one\"]", "[\"1\",\"one\"]"), ExitCode::bad_snapshot,
+       "table public.account, row 1, column id: expected a JSON number"},
+  };
+  auto before = test::table_digests(rt.target);
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    std::string path = test::temp_path("broken.json");
+    std::ofstream(path, std::ios::binary) << c.text;
+    for (bool dry : {true, false}) {
+      CAPTURE(dry);
+      try {
+        import_into(rt.target, path, [&](ImportOptions& o) { o.dry_run = dry; });
+        FAIL("expected a refusal");
+      } catch (const Error& e) {
+        CHECK(e.code() == c.code);
+        CHECK(std::string(e.what()).find(c.says) != std::string::npos);
+        CHECK(std::string(e.what()).find('\n') == std::string::npos);
+      }
+    }
+  }
+  CHECK(test::table_digests(rt.target) == before);
+}
