@@ -187,6 +187,8 @@ int run_import_command(int argc, char** argv) {
     ("skip-conflicts", "skip rows that collide on another unique key (and rows that lose their parent with them)")
     ("ignore-missing-columns", "import the columns the target has; drop the snapshot's others (and say which)")
     ("yes", "write to a target whose host is not local (also PGTOTE_ALLOW_REMOTE=1)")
+    ("continue-on-error", "commit one dependency level at a time; set rows the server rejects aside, import the rest")
+    ("reject-file", "where --continue-on-error writes rejected rows (JSON Lines; default next to the report)", cxxopts::value<std::string>(), "FILE")
     ("show-diff", "with --dry-run: show up to N changed rows per table, column by column", cxxopts::value<int>()->default_value("0"), "N")
     ("disable-triggers", "do not fire the target's triggers (needs a superuser role)")
     ("report", "write the statistics as JSON to FILE", cxxopts::value<std::string>(), "FILE")
@@ -213,6 +215,7 @@ int run_import_command(int argc, char** argv) {
   import_options.ignore_missing_columns = args.count("ignore-missing-columns") > 0;
   const char* allow_remote = std::getenv("PGTOTE_ALLOW_REMOTE");
   import_options.allow_remote = args.count("yes") > 0 || (allow_remote && std::string(allow_remote) == "1");
+  import_options.continue_on_error = args.count("continue-on-error") > 0;
   import_options.show_diff = args["show-diff"].as<int>();
   import_options.disable_triggers = args.count("disable-triggers") > 0;
   bool quiet = args.count("quiet") > 0;
@@ -222,7 +225,20 @@ int run_import_command(int argc, char** argv) {
     if (!quiet) std::cerr << "pgtote: " << note << "\n";
   });
   if (!quiet || !result.ok) std::cerr << format_import_stats(result);
-  if (auto report = optional_string(args, "report")) write_text_file(*report, import_report_json(result));
+  auto report = optional_string(args, "report");
+  if (report) write_text_file(*report, import_report_json(result));
+  if (!result.rejected.empty()) {
+    std::string path = optional_string(args, "reject-file").value_or("");
+    if (path.empty() && report) path = report->substr(0, report->rfind(".json")) + ".rejects.jsonl";
+    if (path.empty()) {
+      std::filesystem::create_directories("exports");
+      path = default_export_path();  // exports/export-<time>.json -> exports/import-rejects-<time>.jsonl
+      path.replace(path.find("export-"), 7, "import-rejects-");
+      path.replace(path.size() - 5, 5, ".jsonl");
+    }
+    write_text_file(path, reject_lines(result.rejected));
+    std::cerr << "wrote " << result.rejected.size() << " rejected rows to " << path << "\n";
+  }
   if (result.drift_blocks) return static_cast<int>(ExitCode::drift);
   if (!result.ok) return static_cast<int>(ExitCode::rejected);
   if (!quiet) std::cerr << (result.dry_run ? "dry run: the import would succeed; nothing was written\n" : "import committed\n");

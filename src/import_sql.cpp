@@ -77,7 +77,7 @@ std::string orphan_condition(const ForeignKey& fk, const Table& parent, const st
 
 std::string create_stage(const TablePlan& plan) {
   // Same column types as the target, no constraints: every problem is found by a query later.
-  return "CREATE TEMPORARY TABLE " + stage(plan) + " ON COMMIT DROP AS SELECT 0::bigint AS " + quote_ident(row_column) +
+  return "CREATE TEMPORARY TABLE " + stage(plan) + " AS SELECT 0::bigint AS " + quote_ident(row_column) +
          (plan.columns.empty() ? "" : ", " + written_list(plan, "")) + " FROM " + target(plan) + " WITH NO DATA";
 }
 
@@ -156,8 +156,12 @@ std::string changed_rows(const TablePlan& plan, int limit) {
          key_match(plan, "t", "s") + " WHERE " + row_differs(plan, "t", "s") + " ORDER BY 1 LIMIT " + std::to_string(limit);
 }
 
-std::string merge(const std::vector<const TablePlan*>& group, bool keep_existing) {
+std::string merge(const std::vector<const TablePlan*>& group, bool keep_existing, uint64_t first_row,
+                  uint64_t last_row) {
   std::string with, select;
+  std::string range = first_row <= last_row ? " AND s." + quote_ident(row_column) + " BETWEEN " + std::to_string(first_row) +
+                                                  " AND " + std::to_string(last_row)
+                                            : "";
   for (size_t i = 0; i < group.size(); ++i) {
     const TablePlan& plan = *group[i];
     std::string n = std::to_string(i);
@@ -168,17 +172,22 @@ std::string merge(const std::vector<const TablePlan*>& group, bool keep_existing
     if (updates)
       with += std::string(with.empty() ? "WITH " : ", ") + "u" + n + " AS (UPDATE " + target(plan) + " t SET " + set +
               " FROM " + stage(plan) + " s WHERE " + key_match(plan, "t", "s") + " AND " + row_differs(plan, "t", "s") +
-              " RETURNING 1)";
+              range + " RETURNING 1)";
     // INSERT INTO a partitioned table routes rows to its partitions; ONLY is for reading.
     std::string insert_into = quote_qualified(plan.target->schema, plan.target->name);
     with += std::string(with.empty() ? "WITH " : ", ") + "i" + n + " AS (INSERT INTO " + insert_into + " (" +
             written_list(plan, "") + ") OVERRIDING SYSTEM VALUE SELECT " + written_list(plan, "s") + " FROM " +
             stage(plan) + " s WHERE NOT EXISTS (SELECT 1 FROM " + target(plan) + " t WHERE " + key_match(plan, "t", "s") +
-            ") RETURNING 1)";
+            ")" + range + " RETURNING 1)";
     select += std::string(select.empty() ? "" : ", ") + (updates ? "(SELECT count(*) FROM u" + n + ")" : "0") +
               ", (SELECT count(*) FROM i" + n + ")";
   }
   return with + " SELECT " + select;
+}
+
+std::string row_json(const TablePlan& plan, uint64_t row) {
+  return "SELECT (pg_catalog.to_jsonb(s) - " + std::string("'") + row_column + "')::text FROM " + stage(plan) +
+         " s WHERE " + quote_ident(row_column) + " = " + std::to_string(row);
 }
 
 std::string bump_sequence(const TablePlan& plan, const std::string& column) {

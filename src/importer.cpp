@@ -14,6 +14,7 @@
 #include "pgtote/import_sql.h"
 #include "pgtote/pg_conn.h"
 #include "pgtote/progress.h"
+#include "pgtote/resilient_merge.h"
 #include "pgtote/snapshot_reader.h"
 #include "pgtote/stager.h"
 #include "pgtote/table_filter.h"
@@ -138,7 +139,8 @@ struct Importer {
   void add_problem(const TablePlan& plan, const std::string& kind, uint64_t count, bool blocking,
                    std::vector<std::string> examples) {
     if (count == 0) return;
-    result.problems.push_back({plan.snapshot.qualified_name(), kind, count, blocking, std::move(examples)});
+    result.problems.push_back({plan.snapshot.qualified_name(), kind, count, blocking, blocking ? "" : "skipped",
+                               std::move(examples)});
   }
 
   void check_keys_unique(const TablePlan& plan) {
@@ -310,13 +312,14 @@ struct Importer {
     }
   }
 
-  void merge_all(const std::vector<std::vector<size_t>>& components) {
+  // The write units in order: each staged table alone, or a cycle's staged tables together.
+  std::vector<std::vector<size_t>> write_groups(const std::vector<std::vector<size_t>>& components) {
     std::vector<int> component_of(plans.size(), -1);
     for (size_t c = 0; c < components.size(); ++c)
       for (size_t m : components[c])
         if (m < plans.size()) component_of[m] = static_cast<int>(c);
     std::vector<bool> done(plans.size(), false);
-    Progress progress(options.progress);
+    std::vector<std::vector<size_t>> groups;
     for (size_t i = 0; i < plans.size(); ++i) {
       if (done[i] || plans[i].skipped) continue;
       std::vector<size_t> members{i};
@@ -325,13 +328,36 @@ struct Importer {
         for (size_t m : components[static_cast<size_t>(component_of[i])])
           if (!plans[m].skipped) members.push_back(m);
       }
-      std::vector<const TablePlan*> group;
-      for (size_t m : members) {
-        group.push_back(&plans[m]);
-        done[m] = true;
-      }
+      for (size_t m : members) done[m] = true;
+      groups.push_back(members);
+    }
+    return groups;
+  }
+
+  std::vector<const TablePlan*> group_plans(const std::vector<size_t>& members) {
+    std::vector<const TablePlan*> group;
+    for (size_t m : members) group.push_back(&plans[m]);
+    return group;
+  }
+
+  void record_counts(const std::vector<size_t>& members, const std::vector<uint64_t>& updated,
+                     const std::vector<uint64_t>& inserted, Clock::time_point started) {
+    for (size_t g = 0; g < members.size(); ++g) {
+      TableImportStats& s = stats[members[g]];
+      uint64_t staged = s.unchanged;
+      s.updated = updated[g];
+      s.inserted = inserted[g];
+      s.unchanged = staged - s.updated - s.inserted;
+      s.seconds += since(started) / static_cast<double>(members.size());
+    }
+  }
+
+  void merge_all(const std::vector<std::vector<size_t>>& groups) {
+    Progress progress(options.progress);
+    for (const auto& members : groups) {
+      auto group = group_plans(members);
       auto started = Clock::now();
-      progress.start("merging " + plans[i].snapshot.qualified_name());
+      progress.start("merging " + group.front()->snapshot.qualified_name());
       std::string names;
       for (const auto* plan : group) names += (names.empty() ? "" : ", ") + plan->snapshot.qualified_name();
       Result r = [&] {
@@ -341,15 +367,57 @@ struct Importer {
           throw Error(e.code(), "writing " + names + " failed, nothing was written: " + e.what());
         }
       }();
+      std::vector<uint64_t> updated, inserted;
       for (size_t g = 0; g < members.size(); ++g) {
-        TableImportStats& s = stats[members[g]];
-        uint64_t staged = s.unchanged;
-        s.updated = static_cast<uint64_t>(r.number(0, static_cast<int>(2 * g)));
-        s.inserted = static_cast<uint64_t>(r.number(0, static_cast<int>(2 * g + 1)));
-        s.unchanged = staged - s.updated - s.inserted;
-        s.seconds += since(started) / static_cast<double>(members.size());
+        updated.push_back(static_cast<uint64_t>(r.number(0, static_cast<int>(2 * g))));
+        inserted.push_back(static_cast<uint64_t>(r.number(0, static_cast<int>(2 * g + 1))));
       }
+      record_counts(members, updated, inserted, started);
     }
+  }
+
+  // Dependency level of each group: one more than the deepest group holding a parent.
+  std::vector<size_t> group_levels(const std::vector<std::vector<size_t>>& groups) {
+    std::vector<size_t> group_of(plans.size(), SIZE_MAX), levels(groups.size(), 0);
+    for (size_t g = 0; g < groups.size(); ++g)
+      for (size_t m : groups[g]) group_of[m] = g;
+    for (size_t g = 0; g < groups.size(); ++g)
+      for (size_t m : groups[g])
+        for (auto [fk, parent] : checked_foreign_keys(plans[m])) {
+          const TablePlan* parent_plan = staged_plan(parent->schema, parent->name);
+          if (!parent_plan) continue;
+          size_t pg = group_of[parent_plan->position];
+          if (pg != g && pg < g) levels[g] = std::max(levels[g], levels[pg] + 1);
+        }
+    return levels;
+  }
+
+  // --continue-on-error: each dependency level in its own transaction; failing batches split.
+  void merge_level_by_level(const std::vector<std::vector<size_t>>& groups) {
+    connection.exec("COMMIT");  // the staging transaction: temporary tables outlive it
+    std::vector<size_t> levels = group_levels(groups);
+    size_t deepest = levels.empty() ? 0 : *std::max_element(levels.begin(), levels.end());
+    for (size_t level = 0; level <= deepest && !groups.empty(); ++level) {
+      connection.exec("BEGIN");
+      for (size_t g = 0; g < groups.size(); ++g) {
+        if (levels[g] != level) continue;
+        auto started = Clock::now();
+        uint64_t last_row = 0;
+        for (size_t m : groups[g]) last_row = std::max(last_row, stats[m].unchanged + stats[m].skipped);
+        size_t before = result.rejected.size();
+        MergeCounts counts = merge_resilient(connection, group_plans(groups[g]), options.existing != ExistingRows::update,
+                                             last_row, result.rejected);
+        for (size_t r = before; r < result.rejected.size(); ++r)
+          for (size_t m : groups[g])
+            if (plans[m].snapshot.qualified_name() == result.rejected[r].table) {
+              ++stats[m].errors;
+              --stats[m].unchanged;
+            }
+        record_counts(groups[g], counts.updated, counts.inserted, started);
+      }
+      connection.exec("COMMIT");
+    }
+    connection.exec("BEGIN");
   }
 
   void bump_sequences() {
@@ -370,6 +438,14 @@ struct Importer {
     auto components = stage_all();
     check_all();
     bool blocked = result.drift_blocks;
+    if (options.continue_on_error && !options.dry_run) {
+      // The server decides row by row; the checks' findings are reported, not blocking.
+      for (auto& problem : result.problems)
+        if (problem.blocking) {
+          problem.blocking = false;
+          problem.note = "rows the server rejects go to the reject file";
+        }
+    }
     for (const auto& problem : result.problems) blocked = blocked || problem.blocking;
     result.dry_run = options.dry_run;
     result.ok = !blocked;
@@ -379,8 +455,13 @@ struct Importer {
     } else if (blocked) {
       connection.exec("ROLLBACK");
       for (auto& s : stats) s.unchanged = 0;  // nothing was written
+    } else if (options.continue_on_error) {
+      merge_level_by_level(write_groups(components));
+      bump_sequences();
+      connection.exec("COMMIT");
+      result.ok = result.rejected.empty();
     } else {
-      merge_all(components);
+      merge_all(write_groups(components));
       bump_sequences();
       connection.exec("COMMIT");
     }

@@ -133,15 +133,22 @@ std::string format_import_stats(const ImportResult& result) {
     for (const auto& item : result.drift)
       out += std::string(item.blocking ? "  [blocks] " : "  ") + drift_kind_name(item.kind) + ": " + item.message + "\n";
   }
-  if (!result.problems.empty() || result.drift_blocks) {
-    out += result.ok ? "\nskipped rows (--skip-conflicts):\n"
-                     : (dry ? "\nthe import would fail; problems found:\n" : "\nimport stopped, nothing was written; problems found:\n");
+  bool blocked = result.drift_blocks;
+  for (const auto& p : result.problems) blocked = blocked || p.blocking;
+  if (!result.problems.empty() || blocked) {
+    out += blocked ? (dry ? "\nthe import would fail; problems found:\n" : "\nimport stopped, nothing was written; problems found:\n")
+                   : "\nfound by the checks (not blocking):\n";
     for (const auto& p : result.problems) {
       out += "  " + p.table + ": " + std::to_string(p.count) + " " + p.kind + (p.count == 1 ? "" : "s") +
-             (p.blocking ? "" : " (skipped)") + "\n";
+             (p.note.empty() ? "" : " (" + p.note + ")") + "\n";
       for (const auto& e : p.examples) out += "    " + e + "\n";
       if (p.count > p.examples.size()) out += "    ... and " + std::to_string(p.count - p.examples.size()) + " more\n";
     }
+  }
+  if (!result.rejected.empty()) {
+    out += "\n" + std::to_string(result.rejected.size()) + " rows rejected by the server (everything else was imported):\n";
+    for (size_t i = 0; i < result.rejected.size() && i < 5; ++i)
+      out += "  " + result.rejected[i].table + " row " + std::to_string(result.rejected[i].row) + ": " + result.rejected[i].error + "\n";
   }
   if (!result.diffs.empty()) {
     out += "\nchanged rows (before -> after):\n";

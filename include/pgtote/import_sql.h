@@ -44,7 +44,11 @@ std::string changed_rows(const TablePlan& plan, int limit);
 // One statement writing every plan in `group` (a table, or a cycle's tables): for each plan,
 // UPDATE of changed rows (unless keep_existing) and INSERT of new rows. Result: one row,
 // (updated, inserted) per plan, in group order.
-std::string merge(const std::vector<const TablePlan*>& group, bool keep_existing);
+// With `first_row` <= `last_row`, only staged rows numbered in that range (--continue-on-error).
+std::string merge(const std::vector<const TablePlan*>& group, bool keep_existing, uint64_t first_row = 1,
+                  uint64_t last_row = 0);
+// A staged row as a JSON object (for the reject file). Result: one text column.
+std::string row_json(const TablePlan& plan, uint64_t row);
 
 // Moves the column's owned sequence up to the column's maximum, never down. $1: the sequence.
 std::string bump_sequence(const TablePlan& plan, const std::string& column);

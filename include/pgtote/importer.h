@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "pgtote/connection_target.h"
+#include "pgtote/resilient_merge.h"
 #include "pgtote/schema_drift.h"
 #include "pgtote/table_filter.h"
 
@@ -24,6 +25,7 @@ struct ImportOptions {
   bool skip_conflicts = false;
   bool ignore_missing_columns = false;  // import the shared columns only
   bool allow_remote = false;            // write to a host that is not local (--yes, PGTOTE_ALLOW_REMOTE=1)
+  bool continue_on_error = false;       // commit level by level, set rejected rows aside
   bool disable_triggers = false;
   int show_diff = 0;      // changed rows shown per table in --dry-run
   bool progress = true;
@@ -47,7 +49,8 @@ struct ImportProblem {
   std::string table;
   std::string kind;  // "conflict", "missing parent", "not null", "existing row"
   uint64_t count = 0;
-  bool blocking = true;  // false: skipped with --skip-conflicts
+  bool blocking = true;  // false: skipped (--skip-conflicts) or left to the server (--continue-on-error)
+  std::string note;      // what happens to these rows when they do not block
   std::vector<std::string> examples;
 };
 
@@ -60,6 +63,7 @@ struct ImportResult {
   std::vector<std::string> diffs;  // --show-diff lines
   std::vector<DriftItem> drift;    // how the target's tables differ from the snapshot's
   bool drift_blocks = false;       // blocking drift: nothing is written (exit code drift)
+  std::vector<RejectedRow> rejected;  // --continue-on-error: rows the server refused
 };
 
 // Throws Error for failures that stop the import outright (connection, snapshot, drift, a
