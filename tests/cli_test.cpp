@@ -143,6 +143,22 @@ TEST_CASE("the password is never printed: not on success, not on a bad password,
   auto env = run_pgtote({"order"}, {{"DATABASE_URL", socket_uri(db, wrong)}});
   CHECK(env.exit_code == 3);
   CHECK(env.err.find(wrong) == std::string::npos);
+
+  // Import, dry run and diff: the same, and libpq options (sslmode...) pass through.
+  db.exec("GRANT INSERT, UPDATE ON ALL TABLES IN SCHEMA public, billing TO pgtote_secret");
+  std::string with_options = socket_uri(db, password) + "&sslmode=disable&application_name=pgtote-test";
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"import", path, "--target", with_options, "--dry-run", "--show-diff", "5"},
+           {"import", path, "--target", with_options, "--report", report},
+           {"diff", path, "--target", with_options},
+           {"import", path, "--target", socket_uri(db, wrong)}}) {
+    auto r = run_pgtote(args);
+    CHECK(r.exit_code != 1);
+    CHECK(r.out.find(password) == std::string::npos);
+    CHECK(r.err.find(password) == std::string::npos);
+    CHECK(r.err.find(wrong) == std::string::npos);
+  }
+  CHECK(test::read_file(report).find(password) == std::string::npos);
 }
 
 TEST_CASE("a failed export leaves no file under the final name and no temporary [db]") {
