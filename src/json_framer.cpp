@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "pgtote/compression.h"
 #include "pgtote/error.h"
 
 namespace pgtote {
@@ -42,8 +43,9 @@ std::string printable(char c) {
 
 JsonFramer::JsonFramer(const std::string& path, size_t padding)
     : path_(path == "-" ? "(stdin)" : path), padding_(padding) {
-  file_ = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
-  if (!file_) throw Error(ExitCode::file, "cannot open snapshot " + path + ": " + std::strerror(errno));
+  std::FILE* file = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
+  if (!file) throw Error(ExitCode::file, "cannot open snapshot " + path + ": " + std::strerror(errno));
+  input_ = InputStream::open(file, path_);
   buffer_.reserve(2 * chunk_size + padding_);
 }
 
@@ -52,9 +54,7 @@ JsonFramer::JsonFramer(std::string_view text, size_t padding) : path_("(text)"),
   buffer_.assign(text);
 }
 
-JsonFramer::~JsonFramer() {
-  if (file_ && file_ != stdin) std::fclose(file_);
-}
+JsonFramer::~JsonFramer() = default;
 
 void JsonFramer::fail(const std::string& what) const {
   std::string where = " at byte " + std::to_string(discarded_ + pos_);
@@ -73,10 +73,9 @@ bool JsonFramer::more(size_t& keep) {
   }
   size_t old = buffer_.size();
   buffer_.resize(old + chunk_size);
-  size_t got = std::fread(buffer_.data() + old, 1, chunk_size, file_);
+  size_t got = input_->read(buffer_.data() + old, chunk_size);
   buffer_.resize(old + got);
   if (got == 0) {
-    if (std::ferror(file_)) throw Error(ExitCode::file, "cannot read " + path_ + ": " + std::strerror(errno));
     eof_ = true;
     return false;
   }

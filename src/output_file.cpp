@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "pgtote/compression.h"
 #include "pgtote/error.h"
 
 namespace pgtote {
@@ -32,6 +33,7 @@ OutputFile::OutputFile(std::string path) : path_(std::move(path)) {
   if (!file_) fail("cannot create", temp_path_);
   std::memcpy(pending_path, temp_path_.c_str(), temp_path_.size() + 1);
   std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
+  compressor_ = Compressor::create(compression_for_path(path_), [this](std::string_view bytes) { write_raw(bytes); });
 }
 
 OutputFile::~OutputFile() {
@@ -43,11 +45,17 @@ OutputFile::~OutputFile() {
 }
 
 void OutputFile::write(std::string_view bytes) {
+  if (compressor_) compressor_->write(bytes);
+  else write_raw(bytes);
+}
+
+void OutputFile::write_raw(std::string_view bytes) {
   if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size())
     fail("cannot write", file_ == stdout ? std::string("standard output") : temp_path_);
 }
 
 void OutputFile::commit() {
+  if (compressor_) compressor_->finish();
   if (file_ == stdout) {
     if (std::fflush(stdout) != 0) fail("cannot write", "standard output");
     committed_ = true;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -12,12 +13,12 @@ namespace pgtote {
 
 class JsonFramer {
  public:
-  // Reads `path` ("-": stdin). Every framed value is followed by at least `padding` readable
+  // Reads `path` ("-": stdin), decompressing zstd or gzip. Every framed value is followed by at least `padding` readable
   // bytes (what simdjson needs). Throws Error(file) when the file cannot be opened.
   JsonFramer(const std::string& path, size_t padding);
   // Frames `text` (tests, small documents).
   JsonFramer(std::string_view text, size_t padding);
-  ~JsonFramer();
+  ~JsonFramer();  // defined where InputStream is complete
   JsonFramer(const JsonFramer&) = delete;
   JsonFramer& operator=(const JsonFramer&) = delete;
 
@@ -39,7 +40,7 @@ class JsonFramer {
   void skip_space();
 
   std::string path_;
-  std::FILE* file_ = nullptr;
+  std::unique_ptr<class InputStream> input_;  // null when framing a string
   bool eof_ = false;
   size_t padding_;
   std::string buffer_;

@@ -1,8 +1,10 @@
 // A file that appears under its final name only when complete: written to a temporary name in
 // the same folder, fsynced, then renamed. Abandoned (error, signal), the temporary is removed.
+// A name ending in .zst or .gz is written compressed.
 #pragma once
 
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -21,10 +23,12 @@ class OutputFile {
   const std::string& path() const { return path_; }
 
  private:
+  void write_raw(std::string_view bytes);
   std::string path_;
   std::string temp_path_;
   std::FILE* file_ = nullptr;
   bool committed_ = false;
+  std::unique_ptr<class Compressor> compressor_;
 };
 
 // The temporary file being written, if any, for a signal handler to unlink (async-signal-safe).
