@@ -353,6 +353,47 @@ TEST_CASE("an import killed mid-merge (SIGKILL) or stopped (SIGTERM) leaves the 
   wait_until_idle(target);
   CHECK(test::read_file(log).find("interrupted; nothing was kept") != std::string::npos);
   CHECK(test::table_digests(target) == before);
+
+  // The connection lost mid-merge: the server ends the session, pgtote says so and exits.
+  target.exec("DROP TRIGGER slow ON ledger; DROP FUNCTION slow()");
+  pid = start_slow_import(target, snapshot, log);
+  target.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+              "AND query LIKE 'WITH%' AND pid <> pg_backend_pid()");
+  wait_for_exit(pid);
+  wait_until_idle(target);
+  CHECK(test::read_file(log).find("pgtote: error:") != std::string::npos);
+  CHECK(test::table_digests(target) == before);
+}
+
+TEST_CASE("each drift kind is named in the dry-run output, and blocking drift stops the import [db]") {
+  test::TestDatabase source, target;
+  source.load_fixture("shapes.sql");
+  test::copy_schema(source, target);
+  target.exec("DROP TABLE \"Ünïcödé 表\"; "                                     // missing table
+              "ALTER TABLE account DROP COLUMN name; "                           // missing column
+              "ALTER TABLE wallet ADD COLUMN label text NOT NULL; "              // required column
+              "ALTER TABLE employee ALTER COLUMN manager_id TYPE bigint; "      // type differs
+              "ALTER TABLE profile ADD UNIQUE (account_id); "                   // key differs
+              "CREATE TABLE region (code text PRIMARY KEY); "
+              "ALTER TABLE staff ADD COLUMN region text REFERENCES region");    // parent outside
+  std::string snapshot = test::temp_path("drift.json");
+  REQUIRE(run_pgtote({"export", "--source", source.conninfo(), "-o", snapshot, "-q"}).exit_code == 0);
+  auto before = test::table_digests(target);
+  auto dry = run_pgtote({"import", snapshot, "--target", target.conninfo(), "--dry-run"});
+  CHECK(dry.exit_code == 8);
+  for (const char* said : {"[blocks] missing table: table public.Ünïcödé 表",
+                           "[blocks] missing column: column public.account.name (text)",
+                           "[blocks] required column: column public.wallet.label",
+                           "type differs: column public.employee.manager_id is integer in the snapshot, bigint in the target: values convert",
+                           "key differs: unique keys of public.profile differ",
+                           "parent outside the snapshot: foreign key staff_region_fkey of public.staff references public.region"}) {
+    CAPTURE(said);
+    CHECK(dry.err.find(said) != std::string::npos);
+  }
+  auto real = run_pgtote({"import", snapshot, "--target", target.conninfo()});
+  CHECK(real.exit_code == 8);
+  CHECK(real.err.find("import stopped, nothing was written") != std::string::npos);
+  CHECK(test::table_digests(target) == before);
 }
 
 TEST_CASE("--continue-on-error lands thousands of rows and writes exactly the rejected ones to the reject file [db]") {
