@@ -78,6 +78,7 @@ int run_export_command(int argc, char** argv) {
     ("source", "source database (libpq URI or key=value); default DATABASE_URL, .env, PG*", cxxopts::value<std::string>(), "URL")
     ("o,output", "snapshot file, - for stdout (default exports/export-<time>.json)", cxxopts::value<std::string>(), "FILE")
     ("report", "write the statistics as JSON to FILE", cxxopts::value<std::string>(), "FILE")
+    ("j,jobs", "read N tables at once on N connections sharing one snapshot", cxxopts::value<int>()->default_value("1"), "N")
     ("q,quiet", "no progress, no statistics")
     ("h,help", "show this help");
   add_selection_options(options);
@@ -85,6 +86,8 @@ int run_export_command(int argc, char** argv) {
   if (wants_help(options, args)) return 0;
 
   ExportOptions export_options;
+  export_options.jobs = args["jobs"].as<int>();
+  if (export_options.jobs < 1 || export_options.jobs > 64) throw Error(ExitCode::usage, "-j must be between 1 and 64");
   export_options.source = resolve_connection(optional_string(args, "source"), "--source");
   export_options.output = optional_string(args, "output").value_or("");
   export_options.selection = selection_from(args);

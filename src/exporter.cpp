@@ -2,7 +2,13 @@
 // is consistent while the source takes writes; rows stream from COPY into the file.
 #include "pgtote/exporter.h"
 
+#include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <thread>
 #include <ctime>
 #include <stdexcept>
 
@@ -60,6 +66,126 @@ OrderedTables select_and_order(Connection& connection, const TableSelection& sel
   return result;
 }
 
+namespace {
+
+// Streams one table's rows from COPY into `writer`; returns the row count. Stops early (with an
+// Error) when `abort` turns true, so a failed parallel export does not read on.
+uint64_t write_table_rows(Connection& connection, const Table& table, SnapshotWriter& writer, Progress* progress,
+                          const std::atomic<bool>* abort) {
+  uint64_t rows = 0, bytes_before = writer.bytes();
+  std::string sql = "COPY (" + select_rows_sql(table) + ") TO STDOUT";
+  try {
+    auto copy = connection.copy_out(sql);
+    std::string_view row;
+    while (copy.next_row(row)) {
+      writer.copy_row(row);
+      ++rows;
+      if (progress) progress->update(rows, writer.bytes() - bytes_before);
+      if (abort && (rows & 1023) == 0 && abort->load()) throw Error(ExitCode::failure, "stopped: another table failed");
+    }
+  } catch (const Error& e) {
+    throw Error(e.code(), "exporting table " + table.qualified_name() + ": " + e.what());
+  } catch (const std::invalid_argument& e) {
+    throw Error(ExitCode::failure, "exporting table " + table.qualified_name() + ", row " + std::to_string(rows + 1) +
+                                       ": " + e.what());
+  }
+  return rows;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// One table read by a worker: its snapshot section, encoded into an anonymous temporary file.
+struct Spool {
+  std::FILE* file = nullptr;  // deleted by the system when closed, even after a crash
+  TableStats stats;
+  std::exception_ptr error;
+  bool done = false;
+  ~Spool() {
+    if (file) std::fclose(file);
+  }
+};
+
+// -j N: N connections read tables at once, all in the transaction snapshot of `main`
+// (pg_export_snapshot / SET TRANSACTION SNAPSHOT). Each table goes to a spool; the spools are
+// appended in dependency order, so the file is byte-identical to a one-connection export.
+void export_in_parallel(Connection& main, const ExportOptions& options, const std::vector<const Table*>& tables,
+                        OutputFile& file, ExportResult& result) {
+  std::string snapshot = main.exec("SELECT pg_catalog.pg_export_snapshot()").text(0, 0);
+  if (snapshot.find_first_not_of("0123456789ABCDEF-") != std::string::npos)
+    throw Error(ExitCode::database, "unexpected snapshot id from the server: " + snapshot);
+  std::vector<Connection> helpers;
+  for (int k = 1; k < options.jobs; ++k) {
+    helpers.push_back(Connection::open(options.source.conninfo));
+    helpers.back().exec(session_sql);
+    helpers.back().exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    helpers.back().exec("SET TRANSACTION SNAPSHOT '" + snapshot + "'");
+  }
+
+  std::vector<Spool> spools(tables.size());
+  std::mutex mutex;
+  std::condition_variable finished;
+  std::atomic<size_t> next{0};
+  std::atomic<bool> abort{false};
+  auto work = [&](Connection& connection) {
+    for (size_t i = next++; i < tables.size() && !abort; i = next++) {
+      Spool& spool = spools[i];
+      try {
+        spool.file = std::tmpfile();
+        if (!spool.file) throw Error(ExitCode::file, std::string("cannot create a temporary file: ") + std::strerror(errno));
+        SnapshotWriter writer([&](std::string_view bytes) {
+          if (std::fwrite(bytes.data(), 1, bytes.size(), spool.file) != bytes.size())
+            throw Error(ExitCode::file, std::string("cannot write a temporary file: ") + std::strerror(errno));
+        });
+        writer.continue_after(i);
+        auto started = std::chrono::steady_clock::now();
+        writer.begin_table(*tables[i]);
+        uint64_t rows = write_table_rows(connection, *tables[i], writer, nullptr, &abort);
+        writer.end_table(rows);
+        spool.stats = {tables[i]->schema, tables[i]->name, rows, writer.bytes(), seconds_since(started)};
+      } catch (...) {
+        spool.error = std::current_exception();
+        abort = true;
+      }
+      std::lock_guard lock(mutex);
+      spool.done = true;
+      finished.notify_all();
+    }
+  };
+  std::vector<std::thread> threads;
+  threads.emplace_back(work, std::ref(main));
+  for (auto& helper : helpers) threads.emplace_back(work, std::ref(helper));
+  struct Join {  // whatever happens below, no thread outlives its connection
+    std::vector<std::thread>& threads;
+    std::atomic<bool>& abort;
+    ~Join() {
+      abort = true;
+      for (auto& t : threads) t.join();
+    }
+  } join{threads, abort};
+
+  std::vector<char> buffer(1 << 20);
+  for (size_t i = 0; i < tables.size(); ++i) {
+    Spool& spool = spools[i];
+    {
+      std::unique_lock lock(mutex);
+      finished.wait(lock, [&] { return spool.done; });
+    }
+    if (spool.error) std::rethrow_exception(spool.error);
+    std::rewind(spool.file);
+    while (size_t n = std::fread(buffer.data(), 1, buffer.size(), spool.file)) file.write(std::string_view(buffer.data(), n));
+    std::fclose(spool.file);
+    spool.file = nullptr;
+    result.tables.push_back(spool.stats);
+    result.totals.rows += spool.stats.rows;
+    result.totals.bytes += spool.stats.bytes;
+  }
+  for (auto& helper : helpers) helper.exec("COMMIT");
+}
+
+}  // namespace
+
 ExportResult run_export(const ExportOptions& options, const std::function<void(const std::string&)>& notify) {
   Connection connection = Connection::open(options.source.conninfo);
   connection.exec(session_sql);
@@ -79,40 +205,31 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
                         connection.server_version(), connection.database()};
   writer.begin(header, tables, selected.order.components);
 
-  Progress progress(options.progress);
   auto export_started = std::chrono::steady_clock::now();
-  for (const Table* table : tables) {
-    auto started = std::chrono::steady_clock::now();
-    uint64_t bytes_before = writer.bytes();
-    progress.start(table->qualified_name());
-    writer.begin_table(*table);
-    uint64_t rows = 0;
-    std::string sql = "COPY (" + select_rows_sql(*table) + ") TO STDOUT";
-    try {
-      auto copy = connection.copy_out(sql);
-      std::string_view row;
-      while (copy.next_row(row)) {
-        writer.copy_row(row);
-        ++rows;
-        progress.update(rows, writer.bytes() - bytes_before);
-      }
-    } catch (const Error& e) {
-      throw Error(e.code(), "exporting table " + table->qualified_name() + ": " + e.what());
-    } catch (const std::invalid_argument& e) {
-      throw Error(ExitCode::failure, "exporting table " + table->qualified_name() + ", row " +
-                                         std::to_string(rows + 1) + ": " + e.what());
+  if (options.jobs > 1 && tables.size() > 1) {
+    export_in_parallel(connection, options, tables, file, result);
+    writer.continue_after(tables.size());
+    result.totals.bytes += writer.bytes();
+  } else {
+    Progress progress(options.progress);
+    for (const Table* table : tables) {
+      auto started = std::chrono::steady_clock::now();
+      uint64_t bytes_before = writer.bytes();
+      progress.start(table->qualified_name());
+      writer.begin_table(*table);
+      uint64_t rows = write_table_rows(connection, *table, writer, &progress, nullptr);
+      writer.end_table(rows);
+      progress.finish(rows, writer.bytes() - bytes_before);
+      result.tables.push_back({table->schema, table->name, rows, writer.bytes() - bytes_before, seconds_since(started)});
+      result.totals.rows += rows;
     }
-    writer.end_table(rows);
-    progress.finish(rows, writer.bytes() - bytes_before);
-    std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
-    result.tables.push_back({table->schema, table->name, rows, writer.bytes() - bytes_before, elapsed.count()});
-    result.totals.rows += rows;
   }
   writer.end();
   connection.exec("COMMIT");
   file.commit();
-  result.totals.bytes = writer.bytes();
-  result.totals.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - export_started).count();
+  if (options.jobs <= 1 || tables.size() <= 1) result.totals.bytes = writer.bytes();
+  else result.totals.bytes += 3;  // the closing bytes written by end()
+  result.totals.seconds = seconds_since(export_started);
   return result;
 }
 

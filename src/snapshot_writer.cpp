@@ -55,6 +55,7 @@ void SnapshotWriter::begin(const SnapshotHeader& header, const std::vector<const
   }
   out_.end_array();
   out_.raw(",\n\"tables\":[");
+  out_.flush();  // the header reaches the sink before any table, whoever writes the tables
 }
 
 void SnapshotWriter::write_table_description(const Table& table) {

@@ -168,11 +168,14 @@ TEST_CASE("a failed export leaves no file under the final name and no temporary 
   db.exec("REVOKE SELECT ON staff FROM pgtote_secret");
   std::string dir = test::temp_path("out");
   std::filesystem::create_directories(dir);
-  auto r = run_pgtote({"export", "--source", socket_uri(db, password), "-o", dir + "/snap.json"});
-  CHECK(r.exit_code == 4);
-  CHECK(r.err.find("public.staff") != std::string::npos);
-  CHECK(r.err.find("permission denied") != std::string::npos);
-  CHECK(files_in(dir).empty());
+  for (const char* jobs : {"1", "3"}) {
+    CAPTURE(jobs);
+    auto r = run_pgtote({"export", "--source", socket_uri(db, password), "-o", dir + "/snap.json", "-j", jobs});
+    CHECK(r.exit_code == 4);
+    CHECK(r.err.find("public.staff") != std::string::npos);
+    CHECK(r.err.find("permission denied") != std::string::npos);
+    CHECK(files_in(dir).empty());
+  }
 }
 
 TEST_CASE("SIGTERM during an export removes the temporary file and exits non-zero [db]") {

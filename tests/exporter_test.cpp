@@ -37,8 +37,9 @@ std::map<std::string, ReadTable> read_snapshot(const std::string& path, Snapshot
 
 ExportResult export_to(const test::TestDatabase& db, const std::string& path, TableSelection selection = {},
                        std::vector<std::string>* notes = nullptr,
-                       const std::function<void()>& on_note = nullptr) {
+                       const std::function<void()>& on_note = nullptr, int jobs = 1) {
   ExportOptions options;
+  options.jobs = jobs;
   options.source = {db.conninfo(), "test"};
   options.output = path;
   options.selection = selection;
@@ -172,7 +173,9 @@ TEST_CASE("an empty database gives a valid snapshot with no tables [db]") {
   CHECK(info.order.empty());
 }
 
-TEST_CASE("a row committed by another session during the export does not appear [db]") {
+TEST_CASE("a row committed by another session during the export does not appear, with -j 1 and -j 3 [db]") {
+  for (int jobs : {1, 3}) {
+  CAPTURE(jobs);
   test::TestDatabase db;
   db.load_fixture("kinds.sql");  // has a migration table, so a note comes after the snapshot is taken
   std::string path = test::temp_path("consistent.json");
@@ -180,24 +183,27 @@ TEST_CASE("a row committed by another session during the export does not appear 
   export_to(db, path, {}, nullptr, [&] {
     db.exec("INSERT INTO city VALUES (99, 'Written during export'); INSERT INTO tag VALUES ('late')");
     inserted = true;
-  });
+  }, jobs);
   REQUIRE(inserted);
   CHECK(db.query_value("SELECT count(*) FROM ONLY city") == "2");
   auto tables = read_snapshot(path);
   CHECK(tables.at("public.city").rows.size() == 1);
   CHECK(tables.at("public.tag").rows.size() == 2);
+  }
 }
 
-TEST_CASE("two exports of the same data are identical but for the export time [db]") {
+TEST_CASE("two exports of the same data, and -j 4, are identical but for the export time [db]") {
   test::TestDatabase db;
   db.load_fixture("shapes.sql");
   db.load_fixture("types.sql");
-  std::string a = test::temp_path("a.json"), b = test::temp_path("b.json");
+  std::string a = test::temp_path("a.json"), b = test::temp_path("b.json"), c = test::temp_path("c.json");
   export_to(db, a);
   export_to(db, b);
+  export_to(db, c, {}, nullptr, nullptr, 4);  // -j 4: the same bytes
   auto strip_time = [](std::string text) {
     size_t at = text.find("\"exported_at\":");
     return text.erase(at, text.find(',', at) - at);
   };
   CHECK(strip_time(test::read_file(a)) == strip_time(test::read_file(b)));
+  CHECK(strip_time(test::read_file(a)) == strip_time(test::read_file(c)));
 }

@@ -18,6 +18,7 @@ struct ExportOptions {
   std::string output;       // a path, "-" for stdout, empty for exports/export-<time>.json
   TableSelection selection;
   bool progress = true;     // shown only when stderr is a terminal
+  int jobs = 1;             // connections reading tables at once (one transaction snapshot)
 };
 
 struct TableStats {

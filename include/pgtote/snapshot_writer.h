@@ -26,6 +26,9 @@ class SnapshotWriter {
   // `tables` in dependency order; `components` hold positions in `tables`.
   void begin(const SnapshotHeader& header, const std::vector<const Table*>& tables,
              const std::vector<std::vector<size_t>>& components);
+  // For a writer that produces only some tables (a parallel export's spool, or the closing
+  // bytes after them): `tables` were written before, so separators come out right.
+  void continue_after(size_t tables) { first_table_ = tables == 0; }
   void begin_table(const Table& table);
   // One row as COPY TO gives it in text format, columns in the table's column order. Throws
   // std::invalid_argument when the row does not fit the columns.
