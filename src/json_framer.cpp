@@ -15,7 +15,6 @@
 namespace pgtote {
 
 namespace {
-constexpr size_t chunk_size = 1 << 20;
 
 // The first '"' or '\\' in [p, end), or end: where a string's plain content stops.
 const char* find_string_stop(const char* p, const char* end) {
@@ -41,12 +40,12 @@ std::string printable(char c) {
 }
 }  // namespace
 
-JsonFramer::JsonFramer(const std::string& path, size_t padding)
-    : path_(path == "-" ? "(stdin)" : path), padding_(padding) {
+JsonFramer::JsonFramer(const std::string& path, size_t padding, size_t window)
+    : path_(path == "-" ? "(stdin)" : path), padding_(padding), window_(window) {
   std::FILE* file = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
   if (!file) throw Error(ExitCode::file, "cannot open snapshot " + path + ": " + std::strerror(errno));
   input_ = InputStream::open(file, path_);
-  buffer_.reserve(2 * chunk_size + padding_);
+  buffer_.reserve(2 * window_ + padding_);
 }
 
 JsonFramer::JsonFramer(std::string_view text, size_t padding) : path_("(text)"), eof_(true), padding_(padding) {
@@ -73,8 +72,8 @@ bool JsonFramer::more(size_t& keep) {
     keep = 0;
   }
   size_t old = buffer_.size();
-  buffer_.resize(old + chunk_size);
-  size_t got = input_->read(buffer_.data() + old, chunk_size);
+  buffer_.resize(old + window_);
+  size_t got = input_->read(buffer_.data() + old, window_);
   buffer_.resize(old + got);
   if (got == 0) {
     eof_ = true;
@@ -157,7 +156,7 @@ std::string_view JsonFramer::next_value() {
     if (i == start) fail("expected a value, found '" + printable(first) + "'");
   }
   pos_ = i;
-  if (buffer_.capacity() < i + padding_) buffer_.reserve(i + padding_ + chunk_size);
+  if (buffer_.capacity() < i + padding_) buffer_.reserve(i + padding_ + window_);
   return std::string_view(buffer_.data() + start, i - start);
 }
 

@@ -24,8 +24,8 @@ struct SnapshotReader::Impl {
   bool first_table = true;
   bool first_row = true;
 
-  template <typename Source>
-  explicit Impl(const Source& source) : framer(source, simdjson::SIMDJSON_PADDING) {}
+  Impl(const std::string& path, size_t window) : framer(path, simdjson::SIMDJSON_PADDING, window) {}
+  explicit Impl(std::string_view text) : framer(text, simdjson::SIMDJSON_PADDING) {}
 
   [[noreturn]] void fail(const std::string& what) const { framer.fail(what); }
   char peek() { return framer.peek(); }
@@ -170,7 +170,7 @@ std::vector<std::string> string_list(const JsonValue* v) {
 
 }  // namespace
 
-SnapshotReader::SnapshotReader(const std::string& path) : impl_(std::make_unique<Impl>(path)) {
+SnapshotReader::SnapshotReader(const std::string& path, size_t window) : impl_(std::make_unique<Impl>(path, window)) {
   Impl& in = *impl_;
   if (in.framer.at_end()) in.fail("the file is empty");
   if (in.peek() != '{') in.fail("not a pgtote snapshot (expected a JSON object)");

@@ -55,8 +55,8 @@ std::string describe(const JsonValue& v) {
   return out + "]";
 }
 
-std::vector<std::string> summary(const std::string& path) {
-  SnapshotReader reader(path);
+std::vector<std::string> summary(const std::string& path, size_t window = 1 << 20) {
+  SnapshotReader reader(path, window);
   std::vector<std::string> out;
   Table table;
   while (reader.next_table(table)) {
@@ -156,4 +156,18 @@ TEST_CASE("parse_json_value keeps exact number text and nested raw JSON") {
   CHECK(v.raw == R"({"a": 123456789012345678901234567890.5})");
   CHECK(parse_json_value("123456789012345678901234567890").raw == "123456789012345678901234567890");
   CHECK_THROWS_AS(parse_json_value("[1,"), Error);
+}
+
+TEST_CASE("any read window gives the same result: the snapshot is never one document [db]") {
+  test::TestDatabase db;
+  db.load_fixture("shapes.sql");
+  db.load_fixture("types.sql");
+  std::string path = test::temp_path("windows.json");
+  test::export_database(db, path);
+  auto whole = summary(path);
+  CHECK(whole.size() > 30);
+  for (size_t window : {1, 7, 64, 4096}) {
+    CAPTURE(window);
+    CHECK(summary(path, window) == whole);
+  }
 }

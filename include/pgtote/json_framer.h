@@ -15,7 +15,8 @@ class JsonFramer {
  public:
   // Reads `path` ("-": stdin), decompressing zstd or gzip. Every framed value is followed by at least `padding` readable
   // bytes (what simdjson needs). Throws Error(file) when the file cannot be opened.
-  JsonFramer(const std::string& path, size_t padding);
+  // `window` is how many bytes each read asks for (tests force tiny windows).
+  JsonFramer(const std::string& path, size_t padding, size_t window = 1 << 20);
   // Frames `text` (tests, small documents).
   JsonFramer(std::string_view text, size_t padding);
   ~JsonFramer();  // defined where InputStream is complete
@@ -43,6 +44,7 @@ class JsonFramer {
   std::unique_ptr<class InputStream> input_;  // null when framing a string
   bool eof_ = false;
   size_t padding_;
+  size_t window_ = 1 << 20;
   std::string buffer_;
   size_t pos_ = 0;          // next unread byte in buffer_
   uint64_t discarded_ = 0;  // bytes dropped from the front of buffer_ so far

@@ -31,8 +31,9 @@ JsonValue parse_json_value(std::string_view json);
 
 class SnapshotReader {
  public:
-  // "-" reads standard input. Reads and checks the header.
-  explicit SnapshotReader(const std::string& path);
+  // "-" reads standard input. Reads and checks the header. `window`: bytes per read (the memory
+  // held is the largest row plus two windows); tests force tiny ones.
+  explicit SnapshotReader(const std::string& path, size_t window = 1 << 20);
   ~SnapshotReader();
   SnapshotReader(const SnapshotReader&) = delete;
   SnapshotReader& operator=(const SnapshotReader&) = delete;
