@@ -2,6 +2,10 @@
 # Benchmarks pgtote against its peers on the same data in the same run (machines are shared and
 # noisy: only ratios mean something). Uses the shared Prisma-style benchmark database.
 #   scripts/bench.sh [--scale N] [--runs N] [--small-scale N] [--bench-dir DIR] [--export-only]
+#                    [--memory-scale N] [--huge]
+# --memory-scale N: also import at scale N (e.g. 400000) to show memory does not grow with size.
+# --huge: also build a snapshot over 4 GiB (the benchmark snapshot's rows repeated under new
+#   keys) and import it (long: tens of minutes, and ~10 GB of disk).
 # Export: pgtote export vs pg_dump --data-only (median of N runs, peak RSS).
 # Import: into an empty schema with keys and FKs vs psql replaying that dump in one transaction;
 # a second import of the same snapshot (nothing changes) vs the same replay; and, at the small
@@ -14,6 +18,8 @@ scale=100000
 small_scale=10000
 runs=3
 export_only=false
+memory_scale=""
+huge=false
 bench_dir=../shared/bench
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -22,6 +28,8 @@ while [ $# -gt 0 ]; do
     --bench-dir) bench_dir=$2; shift 2 ;;
     --small-scale) small_scale=$2; shift 2 ;;
     --export-only) export_only=true; shift ;;
+    --memory-scale) memory_scale=$2; shift 2 ;;
+    --huge) huge=true; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -75,12 +83,20 @@ for i in $(seq "$runs"); do
   rm -f "$work/dump.sql" "$work/snap.json"
   run pg_dump pg_dump --data-only -d appdb -f "$work/dump.sql"
   run export "$pgtote" export --source dbname=appdb -o "$work/snap.json" -q
+  rm -f "$work/snap.json"
+  run export_j2 "$pgtote" export --source dbname=appdb -o "$work/snap.json" -q -j 2
+  rm -f "$work/snap.json.zst"
+  run export_zst "$pgtote" export --source dbname=appdb -o "$work/snap.json.zst" -q
 done
 printf '%-34s %8s %8s\n' "" "seconds" "max RSS"
 printf '%-34s %8s %7sM\n' "pg_dump --data-only" "$(seconds pg_dump)" "$(rss_mb pg_dump)"
 printf '%-34s %8s %7sM\n' "pgtote export" "$(seconds export)" "$(rss_mb export)"
+printf '%-34s %8s %7sM\n' "pgtote export -j 2" "$(seconds export_j2)" "$(rss_mb export_j2)"
+printf '%-34s %8s %7sM\n' "pgtote export -o snap.json.zst" "$(seconds export_zst)" "$(rss_mb export_zst)"
 echo "export / pg_dump: $(ratio "$(seconds export)" "$(seconds pg_dump)")x (target <= 1.25x, RSS <= 64 MB)"
-echo "snapshot $(du -m "$work/snap.json" | cut -f1) MB, dump $(du -m "$work/dump.sql" | cut -f1) MB"
+echo "export -j 2 / pg_dump: $(ratio "$(seconds export_j2)" "$(seconds pg_dump)")x; -j 2 / -j 1: $(ratio "$(seconds export_j2)" "$(seconds export)")x"
+echo "zstd export / plain export: $(ratio "$(seconds export_zst)" "$(seconds export)")x time"
+echo "snapshot $(du -m "$work/snap.json" | cut -f1) MB, zstd $(du -m "$work/snap.json.zst" | cut -f1) MB, dump $(du -m "$work/dump.sql" | cut -f1) MB"
 
 $export_only && exit 0
 
@@ -141,3 +157,30 @@ run small_import "$pgtote" import "$work/small.json" --target dbname=pgtote_targ
 printf '%-34s %8s\n' "per-row upserts (autocommit)" "$(seconds per_row)"
 printf '%-34s %8s\n' "pgtote import" "$(seconds small_import)"
 echo "per-row / pgtote: $(ratio "$(seconds per_row)" "$(seconds small_import)")x faster (target >= 20x)"
+
+if [ -n "$memory_scale" ]; then
+  echo
+  echo "import memory at scale=$memory_scale (compare with the RSS at scale=$scale above)"
+  load big "$memory_scale"
+  createdb -T empty_schema big_target
+  "$pgtote" export --source dbname=big -o "$work/big.json.zst" -q --include-migration-tables
+  run big_import "$pgtote" import "$work/big.json.zst" --target dbname=big_target -q
+  printf '%-34s %8s %7sM\n' "pgtote import, scale=$memory_scale" "$(seconds big_import)" "$(rss_mb big_import)"
+  printf '%-34s %8s %7sM\n' "pgtote import, scale=$scale" "$(seconds import)" "$(rss_mb import)"
+fi
+
+if $huge; then
+  echo
+  echo "a snapshot over 4 GiB: AuditLog rows repeated under new ids until the file passes 4.2 GB"
+  createdb -T empty_schema huge_source
+  psql -q -d huge_source -c "INSERT INTO \"AuditLog\" (id, action, entity, \"entityId\", diff, ip, \"createdAt\")
+    SELECT i, 'huge', 'Entity', 'e' || i, jsonb_build_object('n', i, 'pad', repeat('x', 200)), '10.0.0.1',
+           timestamptz '2024-01-01' + i * interval '1 second'
+    FROM generate_series(1, 16000000) i"
+  "$pgtote" export --source dbname=huge_source -o "$work/huge.json" -q
+  echo "snapshot: $(du -m "$work/huge.json" | cut -f1) MB"
+  createdb -T empty_schema huge_target
+  run huge_import "$pgtote" import "$work/huge.json" --target dbname=huge_target -q
+  printf '%-34s %8s %7sM\n' "pgtote import of it" "$(seconds huge_import)" "$(rss_mb huge_import)"
+  [ "$(psql -tAd huge_target -c 'SELECT count(*) FROM "AuditLog"')" = 16000000 ] || { echo "huge import lost rows" >&2; exit 1; }
+fi
