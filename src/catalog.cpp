@@ -213,8 +213,10 @@ std::string select_rows_sql(const Table& table) {
     for (const auto& c : unique.columns) not_null = not_null && table.find_column(c) && table.find_column(c)->not_null;
     if (not_null) key = &unique.columns;
   }
-  if (key) sql += " ORDER BY " + quote_ident_list(*key);
-  else if (!names.empty()) sql += " ORDER BY t::text COLLATE \"C\"";
+  if (key)
+    sql += " ORDER BY " + quote_ident_list(*key);
+  else if (!names.empty())
+    sql += " ORDER BY t::text COLLATE \"C\"";
   return sql;
 }
 

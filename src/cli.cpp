@@ -2,9 +2,8 @@
 // notes, statistics and progress go to stderr.
 #include "pgtote/cli.h"
 
-#include <cxxopts.hpp>
-
 #include <cstdlib>
+#include <cxxopts.hpp>
 #include <filesystem>
 #include <iostream>
 
@@ -15,8 +14,8 @@
 #include "pgtote/importer.h"
 #include "pgtote/report.h"
 #include "pgtote/schema_drift.h"
-#include "pgtote/table_filter.h"
 #include "pgtote/snapshot_reader.h"
+#include "pgtote/table_filter.h"
 
 namespace pgtote {
 
@@ -43,13 +42,14 @@ bool wants_help(cxxopts::Options& options, const cxxopts::ParseResult& args) {
 }
 
 void add_selection_options(cxxopts::Options& options) {
-  options.add_options("Tables")
-    ("t,table", "only tables matching GLOB (name or schema.name); repeatable", cxxopts::value<std::vector<std::string>>(), "GLOB")
-    ("T,exclude-table", "leave out tables matching GLOB; repeatable", cxxopts::value<std::vector<std::string>>(), "GLOB")
-    ("n,schema", "only tables in SCHEMA; repeatable", cxxopts::value<std::vector<std::string>>(), "SCHEMA")
-    ("skip-audit", "leave out audit tables (*audit*, schema audit)")
-    ("audit-pattern", "GLOB naming audit tables, replaces the default; repeatable", cxxopts::value<std::vector<std::string>>(), "GLOB")
-    ("include-migration-tables", "keep migration-history tables (_prisma_migrations...)");
+  options.add_options("Tables")("t,table", "only tables matching GLOB (name or schema.name); repeatable",
+                                cxxopts::value<std::vector<std::string>>(), "GLOB")(
+      "T,exclude-table", "leave out tables matching GLOB; repeatable", cxxopts::value<std::vector<std::string>>(),
+      "GLOB")("n,schema", "only tables in SCHEMA; repeatable", cxxopts::value<std::vector<std::string>>(), "SCHEMA")(
+      "skip-audit", "leave out audit tables (*audit*, schema audit)")(
+      "audit-pattern", "GLOB naming audit tables, replaces the default; repeatable",
+      cxxopts::value<std::vector<std::string>>(),
+      "GLOB")("include-migration-tables", "keep migration-history tables (_prisma_migrations...)");
 }
 
 std::vector<std::string> strings(const cxxopts::ParseResult& args, const char* name) {
@@ -74,13 +74,13 @@ std::optional<std::string> optional_string(const cxxopts::ParseResult& args, con
 
 int run_export_command(int argc, char** argv) {
   cxxopts::Options options("export", "Writes the source database's tables, parents first, into one JSON snapshot.");
-  options.add_options()
-    ("source", "source database (libpq URI or key=value); default DATABASE_URL, .env, PG*", cxxopts::value<std::string>(), "URL")
-    ("o,output", "snapshot file, - for stdout (default exports/export-<time>.json)", cxxopts::value<std::string>(), "FILE")
-    ("report", "write the statistics as JSON to FILE", cxxopts::value<std::string>(), "FILE")
-    ("j,jobs", "read N tables at once on N connections sharing one snapshot", cxxopts::value<int>()->default_value("1"), "N")
-    ("q,quiet", "no progress, no statistics")
-    ("h,help", "show this help");
+  options.add_options()("source", "source database (libpq URI or key=value); default DATABASE_URL, .env, PG*",
+                        cxxopts::value<std::string>(), "URL")(
+      "o,output", "snapshot file, - for stdout (default exports/export-<time>.json)", cxxopts::value<std::string>(),
+      "FILE")("report", "write the statistics as JSON to FILE", cxxopts::value<std::string>(), "FILE")(
+      "j,jobs", "read N tables at once on N connections sharing one snapshot",
+      cxxopts::value<int>()->default_value("1"),
+      "N")("q,quiet", "no progress, no statistics")("h,help", "show this help");
   add_selection_options(options);
   auto args = parse(options, argc, argv);
   if (wants_help(options, args)) return 0;
@@ -108,9 +108,8 @@ int run_export_command(int argc, char** argv) {
 
 int run_order_command(int argc, char** argv) {
   cxxopts::Options options("order", "Prints the tables in dependency order (parents first), cycles marked.");
-  options.add_options()
-    ("source", "database (libpq URI or key=value); default DATABASE_URL, .env, PG*", cxxopts::value<std::string>(), "URL")
-    ("h,help", "show this help");
+  options.add_options()("source", "database (libpq URI or key=value); default DATABASE_URL, .env, PG*",
+                        cxxopts::value<std::string>(), "URL")("h,help", "show this help");
   add_selection_options(options);
   auto args = parse(options, argc, argv);
   if (wants_help(options, args)) return 0;
@@ -142,9 +141,7 @@ std::string key_text(const std::vector<std::string>& columns) {
 
 int run_inspect_command(int argc, char** argv) {
   cxxopts::Options options("inspect", "Prints a snapshot's header and its tables with row counts and keys.");
-  options.add_options()
-    ("file", "snapshot file", cxxopts::value<std::string>())
-    ("h,help", "show this help");
+  options.add_options()("file", "snapshot file", cxxopts::value<std::string>())("h,help", "show this help");
   options.parse_positional({"file"});
   options.positional_help("FILE");
   auto args = parse(options, argc, argv);
@@ -181,22 +178,24 @@ int run_inspect_command(int argc, char** argv) {
 }
 
 int run_import_command(int argc, char** argv) {
-  cxxopts::Options options("import", "Replays a snapshot into the target database with upserts, parents first, in one transaction.");
-  options.add_options()
-    ("file", "snapshot file", cxxopts::value<std::string>())
-    ("target", "target database (libpq URI or key=value); default DATABASE_URL, .env, PG*", cxxopts::value<std::string>(), "URL")
-    ("dry-run", "report what the import would do and write nothing")
-    ("existing", "rows whose key exists: update (default), keep, fail", cxxopts::value<std::string>()->default_value("update"), "MODE")
-    ("skip-conflicts", "skip rows that collide on another unique key (and rows that lose their parent with them)")
-    ("ignore-missing-columns", "import the columns the target has; drop the snapshot's others (and say which)")
-    ("yes", "write to a target whose host is not local (also PGTOTE_ALLOW_REMOTE=1)")
-    ("continue-on-error", "commit one dependency level at a time; set rows the server rejects aside, import the rest")
-    ("reject-file", "where --continue-on-error writes rejected rows (JSON Lines; default next to the report)", cxxopts::value<std::string>(), "FILE")
-    ("show-diff", "with --dry-run: show up to N changed rows per table, column by column", cxxopts::value<int>()->default_value("0"), "N")
-    ("disable-triggers", "do not fire the target's triggers (needs a superuser role)")
-    ("report", "write the statistics as JSON to FILE", cxxopts::value<std::string>(), "FILE")
-    ("q,quiet", "no progress, no statistics")
-    ("h,help", "show this help");
+  cxxopts::Options options(
+      "import", "Replays a snapshot into the target database with upserts, parents first, in one transaction.");
+  options.add_options()("file", "snapshot file", cxxopts::value<std::string>())(
+      "target", "target database (libpq URI or key=value); default DATABASE_URL, .env, PG*",
+      cxxopts::value<std::string>(), "URL")("dry-run", "report what the import would do and write nothing")(
+      "existing", "rows whose key exists: update (default), keep, fail",
+      cxxopts::value<std::string>()->default_value("update"), "MODE")(
+      "skip-conflicts", "skip rows that collide on another unique key (and rows that lose their parent with them)")(
+      "ignore-missing-columns", "import the columns the target has; drop the snapshot's others (and say which)")(
+      "yes", "write to a target whose host is not local (also PGTOTE_ALLOW_REMOTE=1)")(
+      "continue-on-error", "commit one dependency level at a time; set rows the server rejects aside, import the rest")(
+      "reject-file", "where --continue-on-error writes rejected rows (JSON Lines; default next to the report)",
+      cxxopts::value<std::string>(),
+      "FILE")("show-diff", "with --dry-run: show up to N changed rows per table, column by column",
+              cxxopts::value<int>()->default_value("0"),
+              "N")("disable-triggers", "do not fire the target's triggers (needs a superuser role)")(
+      "report", "write the statistics as JSON to FILE", cxxopts::value<std::string>(), "FILE")(
+      "q,quiet", "no progress, no statistics")("h,help", "show this help");
   add_selection_options(options);
   options.parse_positional({"file"});
   options.positional_help("FILE");
@@ -210,10 +209,14 @@ int run_import_command(int argc, char** argv) {
   import_options.selection = selection_from(args);
   import_options.dry_run = args.count("dry-run") > 0;
   std::string existing = args["existing"].as<std::string>();
-  if (existing == "update") import_options.existing = ExistingRows::update;
-  else if (existing == "keep") import_options.existing = ExistingRows::keep;
-  else if (existing == "fail") import_options.existing = ExistingRows::fail;
-  else throw Error(ExitCode::usage, "--existing must be update, keep or fail, not '" + existing + "'");
+  if (existing == "update")
+    import_options.existing = ExistingRows::update;
+  else if (existing == "keep")
+    import_options.existing = ExistingRows::keep;
+  else if (existing == "fail")
+    import_options.existing = ExistingRows::fail;
+  else
+    throw Error(ExitCode::usage, "--existing must be update, keep or fail, not '" + existing + "'");
   import_options.skip_conflicts = args.count("skip-conflicts") > 0;
   import_options.ignore_missing_columns = args.count("ignore-missing-columns") > 0;
   const char* allow_remote = std::getenv("PGTOTE_ALLOW_REMOTE");
@@ -244,24 +247,26 @@ int run_import_command(int argc, char** argv) {
   }
   if (result.drift_blocks) return static_cast<int>(ExitCode::drift);
   if (!result.ok) return static_cast<int>(ExitCode::rejected);
-  if (!quiet) std::cerr << (result.dry_run ? "dry run: the import would succeed; nothing was written\n" : "import committed\n");
+  if (!quiet)
+    std::cerr << (result.dry_run ? "dry run: the import would succeed; nothing was written\n" : "import committed\n");
   return 0;
 }
 
 int run_diff_command(int argc, char** argv) {
-  cxxopts::Options options("diff", "Reports how the target's tables differ from a snapshot's, or from a live source database.");
-  options.add_options()
-    ("file", "snapshot file (or use --source)", cxxopts::value<std::string>())
-    ("source", "compare a live source database instead of a snapshot", cxxopts::value<std::string>(), "URL")
-    ("target", "target database (libpq URI or key=value); default DATABASE_URL, .env, PG*", cxxopts::value<std::string>(), "URL")
-    ("h,help", "show this help");
+  cxxopts::Options options("diff",
+                           "Reports how the target's tables differ from a snapshot's, or from a live source database.");
+  options.add_options()("file", "snapshot file (or use --source)", cxxopts::value<std::string>())(
+      "source", "compare a live source database instead of a snapshot", cxxopts::value<std::string>(), "URL")(
+      "target", "target database (libpq URI or key=value); default DATABASE_URL, .env, PG*",
+      cxxopts::value<std::string>(), "URL")("h,help", "show this help");
   add_selection_options(options);
   options.parse_positional({"file"});
   options.positional_help("[FILE]");
   auto args = parse(options, argc, argv);
   if (wants_help(options, args)) return 0;
   if (args.count("file") == args.count("source"))
-    throw Error(ExitCode::usage, "diff compares a snapshot FILE or a --source database with the target: give one of them");
+    throw Error(ExitCode::usage,
+                "diff compares a snapshot FILE or a --source database with the target: give one of them");
 
   TableSelection selection = selection_from(args);
   std::vector<Table> source_tables;
@@ -285,7 +290,8 @@ int run_diff_command(int argc, char** argv) {
     if (!item.suggestion.empty()) std::cout << "    suggestion: " << item.suggestion << "\n";
   }
   if (items.empty()) {
-    std::cout << "no drift: the target has every table and column of the " << (args.count("file") ? "snapshot" : "source") << "\n";
+    std::cout << "no drift: the target has every table and column of the "
+              << (args.count("file") ? "snapshot" : "source") << "\n";
     return 0;
   }
   std::cout << items.size() << " difference" << (items.size() == 1 ? "" : "s") << ", " << blocking
@@ -294,17 +300,18 @@ int run_diff_command(int argc, char** argv) {
 }
 
 const Command commands[] = {
-  {"export", "write the source database's tables into a JSON snapshot", run_export_command},
-  {"import", "replay a snapshot into the target database (upserts, --dry-run)", run_import_command},
-  {"diff", "report how the target's schema differs from a snapshot or a source", run_diff_command},
-  {"order", "print the tables in foreign-key dependency order", run_order_command},
-  {"inspect", "print a snapshot's header, tables, row counts and keys", run_inspect_command},
+    {"export", "write the source database's tables into a JSON snapshot", run_export_command},
+    {"import", "replay a snapshot into the target database (upserts, --dry-run)", run_import_command},
+    {"diff", "report how the target's schema differs from a snapshot or a source", run_diff_command},
+    {"order", "print the tables in foreign-key dependency order", run_order_command},
+    {"inspect", "print a snapshot's header, tables, row counts and keys", run_inspect_command},
 };
 
 void print_usage(std::ostream& out) {
   out << "pgtote " << PGTOTE_VERSION << ": carries PostgreSQL data between databases as a JSON snapshot\n\n"
       << "usage: pgtote COMMAND [OPTIONS]   (pgtote COMMAND --help for its options)\n\ncommands:\n";
-  for (const auto& command : commands) out << "  " << command.name << std::string(10 - std::string(command.name).size(), ' ') << command.summary << "\n";
+  for (const auto& command : commands)
+    out << "  " << command.name << std::string(10 - std::string(command.name).size(), ' ') << command.summary << "\n";
 }
 
 }  // namespace

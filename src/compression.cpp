@@ -91,7 +91,8 @@ class FileStream : public InputStream {
       return n;
     }
     size_t got = std::fread(buffer, 1, size, file_);
-    if (got == 0 && std::ferror(file_)) throw Error(ExitCode::file, "cannot read " + name_ + ": " + std::strerror(errno));
+    if (got == 0 && std::ferror(file_))
+      throw Error(ExitCode::file, "cannot read " + name_ + ": " + std::strerror(errno));
     return got;
   }
 
@@ -141,7 +142,8 @@ class ZstdStream : public InputStream {
 
 class GzipStream : public InputStream {
  public:
-  GzipStream(std::unique_ptr<InputStream> raw, std::string name) : raw_(std::move(raw)), name_(std::move(name)), in_(1 << 16) {
+  GzipStream(std::unique_ptr<InputStream> raw, std::string name)
+      : raw_(std::move(raw)), name_(std::move(name)), in_(1 << 16) {
     std::memset(&stream_, 0, sizeof stream_);
     if (inflateInit2(&stream_, 15 + 32) != Z_OK) throw Error(ExitCode::failure, "gzip: cannot start decompression");
   }
@@ -163,7 +165,8 @@ class GzipStream : public InputStream {
         break;
       }
       if (status != Z_OK)
-        throw Error(ExitCode::bad_snapshot, "snapshot " + name_ + ": corrupt gzip data" + (stream_.msg ? std::string(": ") + stream_.msg : ""));
+        throw Error(ExitCode::bad_snapshot,
+                    "snapshot " + name_ + ": corrupt gzip data" + (stream_.msg ? std::string(": ") + stream_.msg : ""));
     }
     return size - stream_.avail_out;
   }
@@ -186,9 +189,12 @@ Compression compression_for_path(const std::string& path) {
 
 std::unique_ptr<Compressor> Compressor::create(Compression kind, Sink sink) {
   switch (kind) {
-    case Compression::zstd: return std::make_unique<ZstdCompressor>(std::move(sink));
-    case Compression::gzip: return std::make_unique<GzipCompressor>(std::move(sink));
-    case Compression::none: return nullptr;
+    case Compression::zstd:
+      return std::make_unique<ZstdCompressor>(std::move(sink));
+    case Compression::gzip:
+      return std::make_unique<GzipCompressor>(std::move(sink));
+    case Compression::none:
+      return nullptr;
   }
   return nullptr;
 }
@@ -198,7 +204,8 @@ std::unique_ptr<InputStream> InputStream::open(std::FILE* file, std::string name
   size_t got = std::fread(magic, 1, sizeof magic, file);
   std::string prefix(magic, got);
   auto raw = std::make_unique<FileStream>(file, name, prefix);
-  if (got == 4 && std::memcmp(magic, "\x28\xb5\x2f\xfd", 4) == 0) return std::make_unique<ZstdStream>(std::move(raw), name);
+  if (got == 4 && std::memcmp(magic, "\x28\xb5\x2f\xfd", 4) == 0)
+    return std::make_unique<ZstdStream>(std::move(raw), name);
   if (got >= 2 && static_cast<unsigned char>(magic[0]) == 0x1f && static_cast<unsigned char>(magic[1]) == 0x8b)
     return std::make_unique<GzipStream>(std::move(raw), name);
   return raw;

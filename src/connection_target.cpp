@@ -47,7 +47,7 @@ std::string strip_orm_parameters(const std::string& conninfo) {
   if (!is_uri(conninfo)) return conninfo;
   size_t q = conninfo.find('?');
   if (q == std::string::npos) return conninfo;
-  static const char* dropped[] = {"schema", "connection_limit", "pool_timeout", "pgbouncer",
+  static const char* dropped[] = {"schema",         "connection_limit",     "pool_timeout", "pgbouncer",
                                   "socket_timeout", "statement_cache_size", "sslaccept"};
   std::string kept;
   std::stringstream params(conninfo.substr(q + 1));

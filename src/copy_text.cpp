@@ -16,13 +16,20 @@ CopyRowFields::CopyRowFields(std::string_view row) : rest_(row) {
 
 static char unescape_letter(char c) {
   switch (c) {
-    case 'b': return '\b';
-    case 'f': return '\f';
-    case 'n': return '\n';
-    case 'r': return '\r';
-    case 't': return '\t';
-    case 'v': return '\v';
-    default: return c;
+    case 'b':
+      return '\b';
+    case 'f':
+      return '\f';
+    case 'n':
+      return '\n';
+    case 'r':
+      return '\r';
+    case 't':
+      return '\t';
+    case 'v':
+      return '\v';
+    default:
+      return c;
   }
 }
 
@@ -32,8 +39,10 @@ bool CopyRowFields::next(std::string_view& value, bool& null) {
   const void* tab = std::memchr(start, '\t', rest_.size());
   size_t length = tab ? static_cast<const char*>(tab) - start : rest_.size();
   std::string_view field(start, length);
-  if (tab) rest_.remove_prefix(length + 1);
-  else done_ = true;
+  if (tab)
+    rest_.remove_prefix(length + 1);
+  else
+    done_ = true;
 
   null = field == "\\N";
   if (null || std::memchr(field.data(), '\\', field.size()) == nullptr) {

@@ -68,8 +68,10 @@ TableOrder dependency_order(const std::vector<std::string>& names,
   std::vector<std::vector<size_t>> parents(n);
   std::vector<bool> self_reference(n, false);
   for (auto [child, parent] : edges) {
-    if (child == parent) self_reference[child] = true;
-    else parents[child].push_back(parent);
+    if (child == parent)
+      self_reference[child] = true;
+    else
+      parents[child].push_back(parent);
   }
   Tarjan tarjan(parents);
   for (size_t i = 0; i < n; ++i)

@@ -7,10 +7,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
-#include <mutex>
-#include <thread>
 #include <ctime>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include "pgtote/catalog.h"
 #include "pgtote/dep_graph.h"
@@ -25,8 +25,10 @@ namespace {
 
 std::string format_time(std::time_t t, const char* pattern, bool utc) {
   std::tm tm{};
-  if (utc) gmtime_r(&t, &tm);
-  else localtime_r(&t, &tm);
+  if (utc)
+    gmtime_r(&t, &tm);
+  else
+    localtime_r(&t, &tm);
   char buffer[64];
   std::strftime(buffer, sizeof buffer, pattern, &tm);
   return buffer;
@@ -86,8 +88,8 @@ uint64_t write_table_rows(Connection& connection, const Table& table, SnapshotWr
   } catch (const Error& e) {
     throw Error(e.code(), "exporting table " + table.qualified_name() + ": " + e.what());
   } catch (const std::invalid_argument& e) {
-    throw Error(ExitCode::failure, "exporting table " + table.qualified_name() + ", row " + std::to_string(rows + 1) +
-                                       ": " + e.what());
+    throw Error(ExitCode::failure,
+                "exporting table " + table.qualified_name() + ", row " + std::to_string(rows + 1) + ": " + e.what());
   }
   return rows;
 }
@@ -110,18 +112,28 @@ struct Spool {
 // -j N: N connections read tables at once, all in the transaction snapshot of `main`
 // (pg_export_snapshot / SET TRANSACTION SNAPSHOT). Each table goes to a spool; the spools are
 // appended in dependency order, so the file is byte-identical to a one-connection export.
-void export_in_parallel(Connection& main, const ExportOptions& options, const std::vector<const Table*>& tables,
-                        OutputFile& file, ExportResult& result) {
+// Returns false, having written nothing, when no second connection can be opened (the caller
+// then reads one table at a time).
+bool export_in_parallel(Connection& main, const ExportOptions& options, const std::vector<const Table*>& tables,
+                        OutputFile& file, ExportResult& result, const std::function<void(const std::string&)>& notify) {
   std::string snapshot = main.exec("SELECT pg_catalog.pg_export_snapshot()").text(0, 0);
   if (snapshot.find_first_not_of("0123456789ABCDEF-") != std::string::npos)
     throw Error(ExitCode::database, "unexpected snapshot id from the server: " + snapshot);
   std::vector<Connection> helpers;
   for (int k = 1; k < options.jobs; ++k) {
-    helpers.push_back(Connection::open(options.source.conninfo));
-    helpers.back().exec(session_sql);
-    helpers.back().exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    helpers.back().exec("SET TRANSACTION SNAPSHOT '" + snapshot + "'");
+    try {
+      Connection helper = Connection::open(options.source.conninfo);
+      helper.exec(session_sql);
+      helper.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      helper.exec("SET TRANSACTION SNAPSHOT '" + snapshot + "'");
+      helpers.push_back(std::move(helper));
+    } catch (const Error& e) {  // e.g. too many connections: go on with fewer
+      notify("reading with " + std::to_string(helpers.size() + 1) + " connection(s), not " +
+             std::to_string(options.jobs) + ": " + e.what());
+      break;
+    }
   }
+  if (helpers.empty()) return false;
 
   std::vector<Spool> spools(tables.size());
   std::mutex mutex;
@@ -133,7 +145,8 @@ void export_in_parallel(Connection& main, const ExportOptions& options, const st
       Spool& spool = spools[i];
       try {
         spool.file = std::tmpfile();
-        if (!spool.file) throw Error(ExitCode::file, std::string("cannot create a temporary file: ") + std::strerror(errno));
+        if (!spool.file)
+          throw Error(ExitCode::file, std::string("cannot create a temporary file: ") + std::strerror(errno));
         SnapshotWriter writer([&](std::string_view bytes) {
           if (std::fwrite(bytes.data(), 1, bytes.size(), spool.file) != bytes.size())
             throw Error(ExitCode::file, std::string("cannot write a temporary file: ") + std::strerror(errno));
@@ -174,7 +187,8 @@ void export_in_parallel(Connection& main, const ExportOptions& options, const st
     }
     if (spool.error) std::rethrow_exception(spool.error);
     std::rewind(spool.file);
-    while (size_t n = std::fread(buffer.data(), 1, buffer.size(), spool.file)) file.write(std::string_view(buffer.data(), n));
+    while (size_t n = std::fread(buffer.data(), 1, buffer.size(), spool.file))
+      file.write(std::string_view(buffer.data(), n));
     std::fclose(spool.file);
     spool.file = nullptr;
     result.tables.push_back(spool.stats);
@@ -182,6 +196,7 @@ void export_in_parallel(Connection& main, const ExportOptions& options, const st
     result.totals.bytes += spool.stats.bytes;
   }
   for (auto& helper : helpers) helper.exec("COMMIT");
+  return true;
 }
 
 }  // namespace
@@ -206,10 +221,10 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
   writer.begin(header, tables, selected.order.components);
 
   auto export_started = std::chrono::steady_clock::now();
-  if (options.jobs > 1 && tables.size() > 1) {
-    export_in_parallel(connection, options, tables, file, result);
+  bool parallel =
+      options.jobs > 1 && tables.size() > 1 && export_in_parallel(connection, options, tables, file, result, notify);
+  if (parallel) {
     writer.continue_after(tables.size());
-    result.totals.bytes += writer.bytes();
   } else {
     Progress progress(options.progress);
     for (const Table* table : tables) {
@@ -220,15 +235,15 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
       uint64_t rows = write_table_rows(connection, *table, writer, &progress, nullptr);
       writer.end_table(rows);
       progress.finish(rows, writer.bytes() - bytes_before);
-      result.tables.push_back({table->schema, table->name, rows, writer.bytes() - bytes_before, seconds_since(started)});
+      result.tables.push_back(
+          {table->schema, table->name, rows, writer.bytes() - bytes_before, seconds_since(started)});
       result.totals.rows += rows;
     }
   }
   writer.end();
   connection.exec("COMMIT");
   file.commit();
-  if (options.jobs <= 1 || tables.size() <= 1) result.totals.bytes = writer.bytes();
-  else result.totals.bytes += 3;  // the closing bytes written by end()
+  result.totals.bytes += writer.bytes();  // the tables' spools (parallel) plus what `writer` wrote
   result.totals.seconds = seconds_since(export_started);
   return result;
 }

@@ -62,12 +62,12 @@ TablePlan plan_table(const Table& snapshot, size_t position, const std::vector<T
     plan.skip_reason = *reason;
     return plan;
   }
-  auto target = std::find_if(target_tables.begin(), target_tables.end(), [&](const Table& t) {
-    return t.schema == snapshot.schema && t.name == snapshot.name;
-  });
+  auto target = std::find_if(target_tables.begin(), target_tables.end(),
+                             [&](const Table& t) { return t.schema == snapshot.schema && t.name == snapshot.name; });
   if (target == target_tables.end())
-    throw Error(ExitCode::drift, "table " + snapshot.qualified_name() +
-                                     " is in the snapshot but not in the target database (create it, or leave it out with -T)");
+    throw Error(ExitCode::drift,
+                "table " + snapshot.qualified_name() +
+                    " is in the snapshot but not in the target database (create it, or leave it out with -T)");
   plan.target = &*target;
   for (size_t i = 0; i < snapshot.columns.size(); ++i) {
     const Column& source = snapshot.columns[i];

@@ -57,7 +57,8 @@ std::string limit_clause(int limit) { return " ORDER BY 2 LIMIT " + std::to_stri
 
 std::string written_list(const TablePlan& plan, const std::string& alias) {
   std::string out;
-  for (const auto& c : plan.columns) out += (out.empty() ? "" : ", ") + (alias.empty() ? quote_ident(c.name) : column_of(alias, c.name));
+  for (const auto& c : plan.columns)
+    out += (out.empty() ? "" : ", ") + (alias.empty() ? quote_ident(c.name) : column_of(alias, c.name));
   return out;
 }
 
@@ -69,7 +70,8 @@ std::string orphan_condition(const ForeignKey& fk, const Table& parent, const st
     match += (match.empty() ? "" : " AND ") + column_of("p", fk.ref_columns[i]) + " = " + column_of("s", fk.columns[i]);
   }
   out += "NOT EXISTS (SELECT 1 FROM " + table_ref(parent) + " p WHERE " + match + ")";
-  if (!parent_stage.empty()) out += " AND NOT EXISTS (SELECT 1 FROM " + quote_ident(parent_stage) + " p WHERE " + match + ")";
+  if (!parent_stage.empty())
+    out += " AND NOT EXISTS (SELECT 1 FROM " + quote_ident(parent_stage) + " p WHERE " + match + ")";
   return out;
 }
 
@@ -82,8 +84,8 @@ std::string create_stage(const TablePlan& plan) {
 }
 
 std::string copy_stage(const TablePlan& plan) {
-  return "COPY " + stage(plan) + " (" + quote_ident(row_column) + (plan.columns.empty() ? "" : ", " + written_list(plan, "")) +
-         ") FROM STDIN";
+  return "COPY " + stage(plan) + " (" + quote_ident(row_column) +
+         (plan.columns.empty() ? "" : ", " + written_list(plan, "")) + ") FROM STDIN";
 }
 
 std::string duplicate_keys(const TablePlan& plan) {
@@ -119,7 +121,8 @@ std::string conflicts(const TablePlan& plan, const UniqueKey& unique, int limit)
   std::vector<std::string> key;
   key_or_row_columns(plan, key);
   std::string match;
-  for (const auto& c : unique.columns) match += (match.empty() ? "" : " AND ") + column_of("t", c) + " = " + column_of("s", c);
+  for (const auto& c : unique.columns)
+    match += (match.empty() ? "" : " AND ") + column_of("t", c) + " = " + column_of("s", c);
   return "SELECT count(*) OVER (), s." + quote_ident(row_column) + texts("s", key) + texts("s", unique.columns) +
          texts("t", key) + " FROM " + stage(plan) + " s JOIN " + target(plan) + " t ON " + match + " WHERE NOT (" +
          key_match(plan, "t", "s") + ")" + limit_clause(limit);
@@ -127,7 +130,8 @@ std::string conflicts(const TablePlan& plan, const UniqueKey& unique, int limit)
 
 std::string delete_conflicts(const TablePlan& plan, const UniqueKey& unique) {
   std::string match;
-  for (const auto& c : unique.columns) match += (match.empty() ? "" : " AND ") + column_of("t", c) + " = " + column_of("s", c);
+  for (const auto& c : unique.columns)
+    match += (match.empty() ? "" : " AND ") + column_of("t", c) + " = " + column_of("s", c);
   return "DELETE FROM " + stage(plan) + " s USING " + target(plan) + " t WHERE " + match + " AND NOT (" +
          key_match(plan, "t", "s") + ")";
 }
@@ -144,23 +148,26 @@ std::string classify(const TablePlan& plan) {
   std::string exists = "EXISTS (SELECT 1 FROM " + target(plan) + " t WHERE " + key_match(plan, "t", "s") + ")";
   if (plan.key.empty())  // whole-row match: present or not, never "changed"
     return "SELECT count(*), count(*) FILTER (WHERE NOT " + exists + "), 0 FROM " + stage(plan) + " s";
-  return "SELECT count(*), count(*) FILTER (WHERE t.pgtote_present IS NULL), count(*) FILTER (WHERE t.pgtote_present AND " +
+  return "SELECT count(*), count(*) FILTER (WHERE t.pgtote_present IS NULL), count(*) FILTER (WHERE t.pgtote_present "
+         "AND " +
          row_differs(plan, "t", "s") + ") FROM " + stage(plan) + " s LEFT JOIN (SELECT true AS pgtote_present, " +
          written_list(plan, "") + " FROM " + target(plan) + ") t ON " + key_match(plan, "t", "s");
 }
 
 std::string changed_rows(const TablePlan& plan, int limit) {
   std::string values;
-  for (const auto& c : plan.columns) values += ", " + column_of("t", c.name) + "::text, " + column_of("s", c.name) + "::text";
-  return "SELECT s." + quote_ident(row_column) + values + " FROM " + stage(plan) + " s JOIN " + target(plan) + " t ON " +
-         key_match(plan, "t", "s") + " WHERE " + row_differs(plan, "t", "s") + " ORDER BY 1 LIMIT " + std::to_string(limit);
+  for (const auto& c : plan.columns)
+    values += ", " + column_of("t", c.name) + "::text, " + column_of("s", c.name) + "::text";
+  return "SELECT s." + quote_ident(row_column) + values + " FROM " + stage(plan) + " s JOIN " + target(plan) +
+         " t ON " + key_match(plan, "t", "s") + " WHERE " + row_differs(plan, "t", "s") + " ORDER BY 1 LIMIT " +
+         std::to_string(limit);
 }
 
 std::string merge(const std::vector<const TablePlan*>& group, bool keep_existing, uint64_t first_row,
                   uint64_t last_row) {
   std::string with, select;
-  std::string range = first_row <= last_row ? " AND s." + quote_ident(row_column) + " BETWEEN " + std::to_string(first_row) +
-                                                  " AND " + std::to_string(last_row)
+  std::string range = first_row <= last_row ? " AND s." + quote_ident(row_column) + " BETWEEN " +
+                                                  std::to_string(first_row) + " AND " + std::to_string(last_row)
                                             : "";
   for (size_t i = 0; i < group.size(); ++i) {
     const TablePlan& plan = *group[i];
@@ -177,8 +184,8 @@ std::string merge(const std::vector<const TablePlan*>& group, bool keep_existing
     std::string insert_into = quote_qualified(plan.target->schema, plan.target->name);
     with += std::string(with.empty() ? "WITH " : ", ") + "i" + n + " AS (INSERT INTO " + insert_into + " (" +
             written_list(plan, "") + ") OVERRIDING SYSTEM VALUE SELECT " + written_list(plan, "s") + " FROM " +
-            stage(plan) + " s WHERE NOT EXISTS (SELECT 1 FROM " + target(plan) + " t WHERE " + key_match(plan, "t", "s") +
-            ")" + range + " RETURNING 1)";
+            stage(plan) + " s WHERE NOT EXISTS (SELECT 1 FROM " + target(plan) + " t WHERE " +
+            key_match(plan, "t", "s") + ")" + range + " RETURNING 1)";
     select += std::string(select.empty() ? "" : ", ") + (updates ? "(SELECT count(*) FROM u" + n + ")" : "0") +
               ", (SELECT count(*) FROM i" + n + ")";
   }

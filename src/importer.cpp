@@ -37,7 +37,9 @@ std::string assignment(const std::vector<std::string>& columns, const Result& r,
   std::string names, values;
   for (size_t i = 0; i < columns.size(); ++i) {
     names += (i ? ", " : "") + columns[i];
-    values += (i ? ", " : "") + (r.is_null(row, first + static_cast<int>(i)) ? std::string("NULL") : r.text(row, first + static_cast<int>(i)));
+    values +=
+        (i ? ", " : "") +
+        (r.is_null(row, first + static_cast<int>(i)) ? std::string("NULL") : r.text(row, first + static_cast<int>(i)));
   }
   return columns.size() == 1 ? names + "=" + values : "(" + names + ")=(" + values + ")";
 }
@@ -54,8 +56,8 @@ struct Importer {
   const std::function<void(const std::string&)>& notify;
   Connection connection;
   std::vector<Table> target_tables;
-  std::vector<TablePlan> plans;              // every snapshot table, in snapshot order
-  std::vector<TableImportStats> stats;       // parallel to plans
+  std::vector<TablePlan> plans;         // every snapshot table, in snapshot order
+  std::vector<TableImportStats> stats;  // parallel to plans
   std::map<std::pair<std::string, std::string>, size_t> plan_by_name;
   ImportResult result;
 
@@ -74,8 +76,10 @@ struct Importer {
       try {
         connection.exec("SET LOCAL session_replication_role = replica");
       } catch (const Error& e) {
-        throw Error(ExitCode::usage, "--disable-triggers: this role may not disable triggers (it needs to be a "
-                                     "superuser: " + std::string(e.what()) + "); run without --disable-triggers");
+        throw Error(ExitCode::usage,
+                    "--disable-triggers: this role may not disable triggers (it needs to be a "
+                    "superuser: " +
+                        std::string(e.what()) + "); run without --disable-triggers");
       }
     }
     target_tables = read_catalog(connection);
@@ -84,7 +88,8 @@ struct Importer {
   // file -> plan -> stage, one table at a time as the snapshot streams by.
   std::vector<std::vector<size_t>> stage_all() {
     SnapshotReader reader(options.snapshot_path);
-    std::set<std::pair<std::string, std::string>> snapshot_tables(reader.info().order.begin(), reader.info().order.end());
+    std::set<std::pair<std::string, std::string>> snapshot_tables(reader.info().order.begin(),
+                                                                  reader.info().order.end());
     Progress progress(options.progress);
     Table table;
     while (reader.next_table(table)) {
@@ -139,8 +144,8 @@ struct Importer {
   void add_problem(const TablePlan& plan, const std::string& kind, uint64_t count, bool blocking,
                    std::vector<std::string> examples) {
     if (count == 0) return;
-    result.problems.push_back({plan.snapshot.qualified_name(), kind, count, blocking, blocking ? "" : "skipped",
-                               std::move(examples)});
+    result.problems.push_back(
+        {plan.snapshot.qualified_name(), kind, count, blocking, blocking ? "" : "skipped", std::move(examples)});
   }
 
   void check_keys_unique(const TablePlan& plan) {
@@ -162,7 +167,8 @@ struct Importer {
       if (n == 0) continue;
       Result rows = connection.exec(import_sql::null_rows(plan, columns[i], example_limit));
       std::vector<std::string> examples;
-      for (int r = 0; r < rows.rows(); ++r) examples.push_back("row " + rows.text(r, 0) + ": " + columns[i] + " is NULL");
+      for (int r = 0; r < rows.rows(); ++r)
+        examples.push_back("row " + rows.text(r, 0) + ": " + columns[i] + " is NULL");
       add_problem(plan, "not null", n, true, examples);
       s.errors += n;
     }
@@ -231,7 +237,8 @@ struct Importer {
     if (r.rows() == 0) return;
     std::vector<std::string> key = match_columns(plan);
     std::vector<std::string> examples;
-    for (int i = 0; i < r.rows(); ++i) examples.push_back("row " + r.text(i, 1) + ": " + assignment(key, r, i, 2) + " exists");
+    for (int i = 0; i < r.rows(); ++i)
+      examples.push_back("row " + r.text(i, 1) + ": " + assignment(key, r, i, 2) + " exists");
     add_problem(plan, "existing row", static_cast<uint64_t>(r.number(0, 0)), true, examples);
     s.errors += static_cast<uint64_t>(r.number(0, 0));
   }
@@ -246,7 +253,8 @@ struct Importer {
         for (auto [fk, parent] : checked_foreign_keys(plans[i])) {
           const TablePlan* parent_plan = staged_plan(parent->schema, parent->name);
           if (!parent_plan) continue;  // parents only in the target were checked already
-          Result deleted = connection.exec(import_sql::delete_missing_parents(plans[i], *fk, *parent, parent_plan->stage));
+          Result deleted =
+              connection.exec(import_sql::delete_missing_parents(plans[i], *fk, *parent, parent_plan->stage));
           uint64_t gone = deleted.affected_rows();
           if (gone == 0) continue;
           stats[i].skipped += gone;
@@ -304,7 +312,8 @@ struct Importer {
       for (size_t c = 0; c < plan.columns.size(); ++c) {
         int before = 1 + 2 * static_cast<int>(c), after = before + 1;
         auto shown = [&](int col) { return r.is_null(row, col) ? std::string("NULL") : r.text(row, col); };
-        if (plan.columns[c].in_key) key_text += (key_text.empty() ? "" : ", ") + plan.columns[c].name + "=" + shown(after);
+        if (plan.columns[c].in_key)
+          key_text += (key_text.empty() ? "" : ", ") + plan.columns[c].name + "=" + shown(after);
         else if (r.is_null(row, before) != r.is_null(row, after) || shown(before) != shown(after))
           line += "\n    " + plan.columns[c].name + ": " + shown(before) + " -> " + shown(after);
       }
@@ -405,8 +414,8 @@ struct Importer {
         uint64_t last_row = 0;
         for (size_t m : groups[g]) last_row = std::max(last_row, stats[m].unchanged + stats[m].skipped);
         size_t before = result.rejected.size();
-        MergeCounts counts = merge_resilient(connection, group_plans(groups[g]), options.existing != ExistingRows::update,
-                                             last_row, result.rejected);
+        MergeCounts counts = merge_resilient(connection, group_plans(groups[g]),
+                                             options.existing != ExistingRows::update, last_row, result.rejected);
         for (size_t r = before; r < result.rejected.size(); ++r)
           for (size_t m : groups[g])
             if (plans[m].snapshot.qualified_name() == result.rejected[r].table) {

@@ -58,8 +58,8 @@ JsonFramer::~JsonFramer() = default;
 void JsonFramer::fail(const std::string& what) const {
   std::string where = " at byte " + std::to_string(discarded_ + pos_);
   if (!context_.empty()) where += " (" + context_ + ")";
-  throw Error(ExitCode::bad_snapshot,
-              "snapshot " + path_ + ": " + what + where + "; nothing was written (export it again, or check the copy is whole)");
+  throw Error(ExitCode::bad_snapshot, "snapshot " + path_ + ": " + what + where +
+                                          "; nothing was written (export it again, or check the copy is whole)");
 }
 
 // Reads more input, dropping buffer_[0, keep); `keep` becomes 0 and pos_ moves with the bytes.

@@ -2,8 +2,9 @@
 #include "pgtote/json_writer.h"
 
 #include <rapidjson/stringbuffer.h>
-#include <cstring>
 #include <rapidjson/writer.h>
+
+#include <cstring>
 
 #ifdef __SSE2__
 #include <emmintrin.h>

@@ -45,8 +45,10 @@ OutputFile::~OutputFile() {
 }
 
 void OutputFile::write(std::string_view bytes) {
-  if (compressor_) compressor_->write(bytes);
-  else write_raw(bytes);
+  if (compressor_)
+    compressor_->write(bytes);
+  else
+    write_raw(bytes);
 }
 
 void OutputFile::write_raw(std::string_view bytes) {

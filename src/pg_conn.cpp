@@ -52,7 +52,8 @@ Connection Connection::open(const std::string& conninfo) {
   pg_conn* c = connection.conn_.get();
   if (!c) throw Error(ExitCode::connection, "cannot connect: out of memory");
   // Server notices (NOTICE, WARNING) are not pgtote's output; keep stderr for pgtote's own lines.
-  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      c, [](void*, const char*) {}, nullptr);
   if (PQstatus(c) != CONNECTION_OK) {
     // PQhost() and friends are valid even after a failed attempt, and never hold the password.
     throw Error(ExitCode::connection, "cannot connect to " + connection.describe() + ": " +
@@ -65,8 +66,8 @@ Connection Connection::open(const std::string& conninfo) {
 std::string Connection::describe() const {
   pg_conn* c = conn_.get();
   auto field = [](const char* v) { return std::string(v && *v ? v : "?"); };
-  return "host " + field(PQhost(c)) + " port " + field(PQport(c)) + " database " + field(PQdb(c)) +
-         " user " + field(PQuser(c));
+  return "host " + field(PQhost(c)) + " port " + field(PQport(c)) + " database " + field(PQdb(c)) + " user " +
+         field(PQuser(c));
 }
 
 std::string Connection::database() const { return PQdb(conn_.get()); }
@@ -84,7 +85,8 @@ void Connection::fail(const std::string& sql, pg_result* result) const {
   std::string message = one_line(result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr);
   if (message.empty()) message = one_line(PQerrorMessage(conn_.get()));
   if (result) {
-    if (const char* detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL)) message += " (" + one_line(detail) + ")";
+    if (const char* detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL))
+      message += " (" + one_line(detail) + ")";
     if (const char* context = PQresultErrorField(result, PG_DIAG_CONTEXT)) message += " [" + one_line(context) + "]";
   }
   std::string shown = sql.size() > 300 ? sql.substr(0, 300) + "..." : sql;
@@ -105,8 +107,8 @@ Result Connection::exec(const std::string& sql, const std::vector<std::optional<
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-  Result result(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,
-                             values.data(), nullptr, nullptr, 0));
+  Result result(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                             nullptr, 0));
   auto status = PQresultStatus(result.get());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) fail(sql, result.get());
   return result;

@@ -25,10 +25,14 @@ std::string pad(const std::string& text, size_t width, bool right) {
 
 std::string human_bytes(uint64_t bytes) {
   char buffer[32];
-  if (bytes >= (1ull << 30)) std::snprintf(buffer, sizeof buffer, "%.1f GiB", bytes / double(1ull << 30));
-  else if (bytes >= (1ull << 20)) std::snprintf(buffer, sizeof buffer, "%.1f MiB", bytes / double(1ull << 20));
-  else if (bytes >= 1024) std::snprintf(buffer, sizeof buffer, "%.1f KiB", bytes / 1024.0);
-  else std::snprintf(buffer, sizeof buffer, "%llu B", static_cast<unsigned long long>(bytes));
+  if (bytes >= (1ull << 30))
+    std::snprintf(buffer, sizeof buffer, "%.1f GiB", bytes / double(1ull << 30));
+  else if (bytes >= (1ull << 20))
+    std::snprintf(buffer, sizeof buffer, "%.1f MiB", bytes / double(1ull << 20));
+  else if (bytes >= 1024)
+    std::snprintf(buffer, sizeof buffer, "%.1f KiB", bytes / 1024.0);
+  else
+    std::snprintf(buffer, sizeof buffer, "%llu B", static_cast<unsigned long long>(bytes));
   return buffer;
 }
 
@@ -79,15 +83,16 @@ std::string format_export_stats(const ExportResult& result) {
 
 std::string export_report_json(const ExportResult& result) {
   return json_to_string([&](JsonWriter& out) {
-    out.start_object();
-    out.key("tables");
-    out.start_array();
-    for (const auto& t : result.tables) write_stats(out, t, true);
-    out.end_array();
-    out.key("totals");
-    write_stats(out, result.totals, false);
-    out.end_object();
-  }) + "\n";
+           out.start_object();
+           out.key("tables");
+           out.start_array();
+           for (const auto& t : result.tables) write_stats(out, t, true);
+           out.end_array();
+           out.key("totals");
+           write_stats(out, result.totals, false);
+           out.end_object();
+         }) +
+         "\n";
 }
 
 namespace {
@@ -99,8 +104,12 @@ void write_import_counts(JsonWriter& out, const TableImportStats& s, bool named)
     out.key("name");
     out.string(s.name);
   }
-  for (auto [key, value] : {std::pair{"inserted", s.inserted}, {"updated", s.updated}, {"unchanged", s.unchanged},
-                            {"skipped", s.skipped}, {"conflicts", s.conflicts}, {"errors", s.errors}}) {
+  for (auto [key, value] : {std::pair{"inserted", s.inserted},
+                            {"updated", s.updated},
+                            {"unchanged", s.unchanged},
+                            {"skipped", s.skipped},
+                            {"conflicts", s.conflicts},
+                            {"errors", s.errors}}) {
     out.key(key);
     out.integer(static_cast<int64_t>(value));
   }
@@ -113,15 +122,21 @@ void write_import_counts(JsonWriter& out, const TableImportStats& s, bool named)
 std::string format_import_stats(const ImportResult& result) {
   size_t width = name_width(result.tables);
   bool dry = result.dry_run;
-  std::vector<std::string> heads = {dry ? "would insert" : "inserted", dry ? "would update" : "updated", "unchanged",
-                                    "skipped", "conflicts", "errors", "time"};
+  std::vector<std::string> heads = {dry ? "would insert" : "inserted",
+                                    dry ? "would update" : "updated",
+                                    "unchanged",
+                                    "skipped",
+                                    "conflicts",
+                                    "errors",
+                                    "time"};
   std::string out = pad("table", width, false);
   for (const auto& h : heads) out += "  " + pad(h, std::max<size_t>(h.size(), 9), true);
   out += "\n";
   auto line = [&](const std::string& name, const TableImportStats& s) {
     out += pad(name, width, false);
     uint64_t values[] = {s.inserted, s.updated, s.unchanged, s.skipped, s.conflicts, s.errors};
-    for (size_t i = 0; i < 6; ++i) out += "  " + pad(std::to_string(values[i]), std::max<size_t>(heads[i].size(), 9), true);
+    for (size_t i = 0; i < 6; ++i)
+      out += "  " + pad(std::to_string(values[i]), std::max<size_t>(heads[i].size(), 9), true);
     out += "  " + pad(seconds_text(s.seconds), 9, true);
     if (!s.skipped_because.empty()) out += "  (left out: " + s.skipped_because + ")";
     out += "\n";
@@ -131,12 +146,14 @@ std::string format_import_stats(const ImportResult& result) {
   if (!result.drift.empty()) {
     out += "\nschema drift (the target against the snapshot):\n";
     for (const auto& item : result.drift)
-      out += std::string(item.blocking ? "  [blocks] " : "  ") + drift_kind_name(item.kind) + ": " + item.message + "\n";
+      out +=
+          std::string(item.blocking ? "  [blocks] " : "  ") + drift_kind_name(item.kind) + ": " + item.message + "\n";
   }
   bool blocked = result.drift_blocks;
   for (const auto& p : result.problems) blocked = blocked || p.blocking;
   if (!result.problems.empty() || blocked) {
-    out += blocked ? (dry ? "\nthe import would fail; problems found:\n" : "\nimport stopped, nothing was written; problems found:\n")
+    out += blocked ? (dry ? "\nthe import would fail; problems found:\n"
+                          : "\nimport stopped, nothing was written; problems found:\n")
                    : "\nfound by the checks (not blocking):\n";
     for (const auto& p : result.problems) {
       out += "  " + p.table + ": " + std::to_string(p.count) + " " + p.kind + (p.count == 1 ? "" : "s") +
@@ -146,9 +163,11 @@ std::string format_import_stats(const ImportResult& result) {
     }
   }
   if (!result.rejected.empty()) {
-    out += "\n" + std::to_string(result.rejected.size()) + " rows rejected by the server (everything else was imported):\n";
+    out += "\n" + std::to_string(result.rejected.size()) +
+           " rows rejected by the server (everything else was imported):\n";
     for (size_t i = 0; i < result.rejected.size() && i < 5; ++i)
-      out += "  " + result.rejected[i].table + " row " + std::to_string(result.rejected[i].row) + ": " + result.rejected[i].error + "\n";
+      out += "  " + result.rejected[i].table + " row " + std::to_string(result.rejected[i].row) + ": " +
+             result.rejected[i].error + "\n";
   }
   if (!result.diffs.empty()) {
     out += "\nchanged rows (before -> after):\n";
@@ -159,19 +178,20 @@ std::string format_import_stats(const ImportResult& result) {
 
 std::string import_report_json(const ImportResult& result) {
   return json_to_string([&](JsonWriter& out) {
-    out.start_object();
-    out.key("mode");
-    out.string(result.dry_run ? "dry-run" : "import");
-    out.key("ok");
-    out.boolean(result.ok);
-    out.key("tables");
-    out.start_array();
-    for (const auto& t : result.tables) write_import_counts(out, t, true);
-    out.end_array();
-    out.key("totals");
-    write_import_counts(out, result.totals, false);
-    out.end_object();
-  }) + "\n";
+           out.start_object();
+           out.key("mode");
+           out.string(result.dry_run ? "dry-run" : "import");
+           out.key("ok");
+           out.boolean(result.ok);
+           out.key("tables");
+           out.start_array();
+           for (const auto& t : result.tables) write_import_counts(out, t, true);
+           out.end_array();
+           out.key("totals");
+           write_import_counts(out, result.totals, false);
+           out.end_object();
+         }) +
+         "\n";
 }
 
 void write_text_file(const std::string& path, const std::string& text) {

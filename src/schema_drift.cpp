@@ -36,12 +36,18 @@ bool is_unbounded_text(const std::string& type) { return type == "text" || type 
 
 const char* drift_kind_name(DriftItem::Kind kind) {
   switch (kind) {
-    case DriftItem::Kind::missing_table: return "missing table";
-    case DriftItem::Kind::missing_column: return "missing column";
-    case DriftItem::Kind::required_column: return "required column";
-    case DriftItem::Kind::type_differs: return "type differs";
-    case DriftItem::Kind::key_differs: return "key differs";
-    case DriftItem::Kind::outside_parent: return "parent outside the snapshot";
+    case DriftItem::Kind::missing_table:
+      return "missing table";
+    case DriftItem::Kind::missing_column:
+      return "missing column";
+    case DriftItem::Kind::required_column:
+      return "required column";
+    case DriftItem::Kind::type_differs:
+      return "type differs";
+    case DriftItem::Kind::key_differs:
+      return "key differs";
+    case DriftItem::Kind::outside_parent:
+      return "parent outside the snapshot";
   }
   return "drift";
 }
@@ -60,13 +66,13 @@ std::vector<DriftItem> table_drift(const Table& source, const std::vector<Table>
                                    bool ignore_missing_columns) {
   std::vector<DriftItem> items;
   const std::string name = source.qualified_name();
-  auto target_it = std::find_if(target_tables.begin(), target_tables.end(), [&](const Table& t) {
-    return t.schema == source.schema && t.name == source.name;
-  });
+  auto target_it = std::find_if(target_tables.begin(), target_tables.end(),
+                                [&](const Table& t) { return t.schema == source.schema && t.name == source.name; });
   if (target_it == target_tables.end()) {
-    items.push_back({DriftItem::Kind::missing_table, name, "", true,
-                     "table " + name + " is in the snapshot but not in the target (create it, or leave it out with -T)",
-                     "-- create table " + quote_qualified(source.schema, source.name) + " (run the migrations that make it)"});
+    items.push_back(
+        {DriftItem::Kind::missing_table, name, "", true,
+         "table " + name + " is in the snapshot but not in the target (create it, or leave it out with -T)",
+         "-- create table " + quote_qualified(source.schema, source.name) + " (run the migrations that make it)"});
     return items;
   }
   const Table& target = *target_it;
@@ -77,15 +83,16 @@ std::vector<DriftItem> table_drift(const Table& source, const std::vector<Table>
                         quote_ident(column.name) + " " + column.type;
       if (column.default_expr && column.generated.empty()) sql += " DEFAULT " + *column.default_expr;
       if (column.not_null && column.default_expr) sql += " NOT NULL";
-      items.push_back({DriftItem::Kind::missing_column, name, column.name, !ignore_missing_columns,
-                       "column " + name + "." + column.name + " (" + column.type + ") is in the snapshot but not in the target" +
-                           (ignore_missing_columns ? "; its values are dropped (--ignore-missing-columns)"
-                                                   : " (add it, or import the shared columns with --ignore-missing-columns)"),
-                       sql + ";"});
+      items.push_back(
+          {DriftItem::Kind::missing_column, name, column.name, !ignore_missing_columns,
+           "column " + name + "." + column.name + " (" + column.type + ") is in the snapshot but not in the target" +
+               (ignore_missing_columns ? "; its values are dropped (--ignore-missing-columns)"
+                                       : " (add it, or import the shared columns with --ignore-missing-columns)"),
+           sql + ";"});
     } else if (there->type != column.type) {
       items.push_back({DriftItem::Kind::type_differs, name, column.name, false,
-                       "column " + name + "." + column.name + " is " + column.type + " in the snapshot, " + there->type +
-                           " in the target: " + conversion_note(column.type, there->type),
+                       "column " + name + "." + column.name + " is " + column.type + " in the snapshot, " +
+                           there->type + " in the target: " + conversion_note(column.type, there->type),
                        ""});
     }
   }
@@ -94,15 +101,17 @@ std::vector<DriftItem> table_drift(const Table& source, const std::vector<Table>
         !column.generated.empty())
       continue;
     items.push_back({DriftItem::Kind::required_column, name, column.name, true,
-                     "column " + name + "." + column.name + " is NOT NULL without a default in the target and not in the snapshot: "
-                     "new rows cannot be inserted (give it a default, or export it from the source)",
-                     "ALTER TABLE " + quote_qualified(target.schema, target.name) + " ALTER COLUMN " + quote_ident(column.name) +
-                         " SET DEFAULT ...;"});
+                     "column " + name + "." + column.name +
+                         " is NOT NULL without a default in the target and not in the snapshot: "
+                         "new rows cannot be inserted (give it a default, or export it from the source)",
+                     "ALTER TABLE " + quote_qualified(target.schema, target.name) + " ALTER COLUMN " +
+                         quote_ident(column.name) + " SET DEFAULT ...;"});
   }
   if (source.primary_key != target.primary_key)
     items.push_back({DriftItem::Kind::key_differs, name, "", false,
-                     "primary key of " + name + " is " + (source.primary_key.empty() ? "none" : key_text(source.primary_key)) +
-                         " in the snapshot, " + (target.primary_key.empty() ? "none" : key_text(target.primary_key)) +
+                     "primary key of " + name + " is " +
+                         (source.primary_key.empty() ? "none" : key_text(source.primary_key)) + " in the snapshot, " +
+                         (target.primary_key.empty() ? "none" : key_text(target.primary_key)) +
                          " in the target: rows are matched on the target's key",
                      ""});
   if (unique_sets(source) != unique_sets(target)) {

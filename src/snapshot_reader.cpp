@@ -353,8 +353,7 @@ bool SnapshotReader::next_row(std::vector<JsonValue>& values) {
   std::string_view text = in.framer.next_value();
   od::document doc;
   od::array row;
-  if (in.parser(0).iterate(in.view(text)).get(doc) || doc.get_array().get(row))
-    in.fail("a row is not a JSON array");
+  if (in.parser(0).iterate(in.view(text)).get(doc) || doc.get_array().get(row)) in.fail("a row is not a JSON array");
   size_t count = 0;
   for (auto item : row) {
     od::value v;

@@ -81,17 +81,25 @@ void SnapshotWriter::write_table_description(const Table& table) {
     out_.key("nullable");
     out_.boolean(!c.not_null);
     out_.key("default");
-    if (c.default_expr) out_.string(*c.default_expr);
-    else out_.null();
+    if (c.default_expr)
+      out_.string(*c.default_expr);
+    else
+      out_.null();
     out_.key("identity");
-    if (c.identity.empty()) out_.null();
-    else out_.string(c.identity);
+    if (c.identity.empty())
+      out_.null();
+    else
+      out_.string(c.identity);
     out_.key("generated");
-    if (c.generated.empty()) out_.null();
-    else out_.string(c.generated);
+    if (c.generated.empty())
+      out_.null();
+    else
+      out_.string(c.generated);
     out_.key("sequence");
-    if (c.sequence) out_.string(*c.sequence);
-    else out_.null();
+    if (c.sequence)
+      out_.string(*c.sequence);
+    else
+      out_.null();
     out_.end_object();
   }
   out_.raw("],\n\"primary_key\":");
@@ -158,12 +166,13 @@ void SnapshotWriter::copy_row(std::string_view copy_row) {
   while (fields.next(value, null)) {
     if (column == columns.size()) throw std::invalid_argument("row has more values than the table has columns");
     if (column) out_.raw(",");
-    if (null) out_.null();
-    else encode_value(columns[column].encoding, columns[column].element_encoding, value, out_);
+    if (null)
+      out_.null();
+    else
+      encode_value(columns[column].encoding, columns[column].element_encoding, value, out_);
     ++column;
   }
-  if (column != columns.size())
-    throw std::invalid_argument("row has fewer values than the table has columns");
+  if (column != columns.size()) throw std::invalid_argument("row has fewer values than the table has columns");
   out_.raw("]");
   out_.flush_if_over(flush_threshold);
 }

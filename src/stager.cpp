@@ -40,7 +40,8 @@ std::string row_key(const TablePlan& plan, const std::string& snapshot_path, uin
 }
 
 // The server names the COPY line (= snapshot row) and the stage; name the table instead.
-std::string rejected_message(const TablePlan& plan, const std::string& snapshot_path, const std::string& server_message) {
+std::string rejected_message(const TablePlan& plan, const std::string& snapshot_path,
+                             const std::string& server_message) {
   std::smatch m;
   std::string where = "table " + plan.snapshot.qualified_name();
   static const std::regex line(R"(COPY \S+, line (\d+)(, column ([^:]+))?)");
@@ -51,7 +52,8 @@ std::string rejected_message(const TablePlan& plan, const std::string& snapshot_
     if (m[3].matched) where += ", column " + m[3].str();
   }
   std::string message = server_message.substr(0, server_message.find(" ["));
-  return where + ": the target rejects a value: " + message + " (fix the value in the source or the column type in the target)";
+  return where + ": the target rejects a value: " + message +
+         " (fix the value in the source or the column type in the target)";
 }
 }  // namespace
 
@@ -82,8 +84,10 @@ uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotRead
           throw Error(ExitCode::bad_snapshot, "snapshot: table " + plan.snapshot.qualified_name() + ", row " +
                                                   std::to_string(rows) + ", column " + column.name + ": " + e.what());
         }
-        if (not_null) append_copy_escaped(buffer, scratch);
-        else buffer += "\\N";
+        if (not_null)
+          append_copy_escaped(buffer, scratch);
+        else
+          buffer += "\\N";
       }
       buffer += '\n';
       if (buffer.size() > send_threshold) {
@@ -94,7 +98,8 @@ uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotRead
     if (!buffer.empty()) copy.put(buffer);
     copy.finish();
   } catch (const Error& e) {
-    if (e.code() == ExitCode::database) throw Error(ExitCode::rejected, rejected_message(plan, snapshot_path, e.what()));
+    if (e.code() == ExitCode::database)
+      throw Error(ExitCode::rejected, rejected_message(plan, snapshot_path, e.what()));
     throw;
   }
   return rows;

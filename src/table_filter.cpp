@@ -14,7 +14,7 @@ static bool matches(const std::string& pattern, const Table& table, bool ignore_
 
 bool is_migration_table(const Table& table) {
   if (table.schema == "supabase_migrations") return true;
-  static const char* names[] = {"_prisma_migrations",   "__drizzle_migrations", "schema_migrations",
+  static const char* names[] = {"_prisma_migrations",    "__drizzle_migrations", "schema_migrations",
                                 "flyway_schema_history", "databasechangelog",    "databasechangeloglock",
                                 "knex_migrations",       "knex_migrations_lock", "alembic_version"};
   for (const char* name : names)
@@ -79,8 +79,7 @@ FilterResult filter_tables(std::vector<Table> tables, const TableSelection& sele
   if (!migrations.empty())
     result.notes.push_back("left out migration-history tables (--include-migration-tables keeps them): " +
                            join(migrations));
-  if (!result.skipped.empty())
-    result.notes.push_back("left out audit tables (--skip-audit): " + join(result.skipped));
+  if (!result.skipped.empty()) result.notes.push_back("left out audit tables (--skip-audit): " + join(result.skipped));
   return result;
 }
 

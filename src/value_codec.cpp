@@ -9,14 +9,22 @@ namespace pgtote {
 
 const char* encoding_name(Encoding encoding) {
   switch (encoding) {
-    case Encoding::number: return "number";
-    case Encoding::bigint: return "bigint";
-    case Encoding::floating: return "float";
-    case Encoding::boolean: return "boolean";
-    case Encoding::json: return "json";
-    case Encoding::base64: return "base64";
-    case Encoding::array: return "array";
-    case Encoding::text: return "text";
+    case Encoding::number:
+      return "number";
+    case Encoding::bigint:
+      return "bigint";
+    case Encoding::floating:
+      return "float";
+    case Encoding::boolean:
+      return "boolean";
+    case Encoding::json:
+      return "json";
+    case Encoding::base64:
+      return "base64";
+    case Encoding::array:
+      return "array";
+    case Encoding::text:
+      return "text";
   }
   return "text";
 }
@@ -32,20 +40,24 @@ Encoding encoding_for_type(uint32_t type_oid, char typtype, bool is_array) {
   if (is_array) return Encoding::array;
   if (typtype != 'b') return Encoding::text;  // domains, enums, composites, ranges: text form
   switch (type_oid) {
-    case 21:    // int2
-    case 23:    // int4
-    case 26:    // oid
+    case 21:  // int2
+    case 23:  // int4
+    case 26:  // oid
       return Encoding::number;
-    case 20: return Encoding::bigint;       // int8
-    case 700:   // float4
-    case 701:   // float8
+    case 20:
+      return Encoding::bigint;  // int8
+    case 700:                   // float4
+    case 701:                   // float8
       return Encoding::floating;
-    case 16: return Encoding::boolean;
+    case 16:
+      return Encoding::boolean;
     case 114:   // json
     case 3802:  // jsonb
       return Encoding::json;
-    case 17: return Encoding::base64;       // bytea
-    default: return Encoding::text;         // numeric, money, dates, uuid, inet, xml...
+    case 17:
+      return Encoding::base64;  // bytea
+    default:
+      return Encoding::text;  // numeric, money, dates, uuid, inet, xml...
   }
 }
 
@@ -77,26 +89,34 @@ bool fits_json_number(std::string_view digits) {
   return digits <= "9007199254740991";
 }
 
-bool is_special_float(std::string_view text) {
-  return text == "NaN" || text == "Infinity" || text == "-Infinity";
-}
+bool is_special_float(std::string_view text) { return text == "NaN" || text == "Infinity" || text == "-Infinity"; }
 
 void encode_scalar(Encoding encoding, std::string_view text, JsonWriter& out, std::string& scratch) {
   switch (encoding) {
-    case Encoding::number: out.number_text(text); return;
+    case Encoding::number:
+      out.number_text(text);
+      return;
     case Encoding::bigint:
-      if (fits_json_number(text)) out.number_text(text);
-      else out.string(text);
+      if (fits_json_number(text))
+        out.number_text(text);
+      else
+        out.string(text);
       return;
     case Encoding::floating:
-      if (is_special_float(text)) out.string(text);
-      else out.number_text(text);
+      if (is_special_float(text))
+        out.string(text);
+      else
+        out.number_text(text);
       return;
-    case Encoding::boolean: out.boolean(text == "t" || text == "true"); return;
+    case Encoding::boolean:
+      out.boolean(text == "t" || text == "true");
+      return;
     case Encoding::json:
       // JSON null would read back as SQL NULL: a json value that is null gets a marker.
-      if (text == "null") out.json_text(json_null_marker);
-      else out.json_text(text);
+      if (text == "null")
+        out.json_text(json_null_marker);
+      else
+        out.json_text(text);
       return;
     case Encoding::base64: {
       // bytea in hex output: \x0a1b...
@@ -109,7 +129,9 @@ void encode_scalar(Encoding encoding, std::string_view text, JsonWriter& out, st
       return;
     }
     case Encoding::array:  // arrays of arrays do not exist; treat as text
-    case Encoding::text: out.string(text); return;
+    case Encoding::text:
+      out.string(text);
+      return;
   }
 }
 
@@ -142,8 +164,10 @@ class ArrayEncoder {
     }
     for (;;) {
       skip_space();
-      if (peek() == '{') parse_array();
-      else parse_element();
+      if (peek() == '{')
+        parse_array();
+      else
+        parse_element();
       skip_space();
       char c = peek();
       ++pos_;
@@ -170,8 +194,10 @@ class ArrayEncoder {
     while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '}') ++pos_;
     std::string_view token = text_.substr(start, pos_ - start);
     while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-    if (token.size() == 4 && strncasecmp(token.data(), "NULL", 4) == 0) out_.null();
-    else encode_scalar(element_, token, out_, scratch_);
+    if (token.size() == 4 && strncasecmp(token.data(), "NULL", 4) == 0)
+      out_.null();
+    else
+      encode_scalar(element_, token, out_, scratch_);
   }
 
   std::string_view text_;
@@ -267,15 +293,20 @@ void decode_scalar(Encoding encoding, const JsonValue& value, std::string& out) 
       return;
     case Encoding::bigint:
     case Encoding::floating:
-      if (value.type == T::number) out += value.raw;
-      else if (value.type == T::string) out += value.text;
-      else throw std::invalid_argument("expected a JSON number or string");
+      if (value.type == T::number)
+        out += value.raw;
+      else if (value.type == T::string)
+        out += value.text;
+      else
+        throw std::invalid_argument("expected a JSON number or string");
       return;
     case Encoding::boolean:
       if (value.type != T::boolean) throw std::invalid_argument("expected true or false");
       out += value.boolean ? 't' : 'f';
       return;
-    case Encoding::json: out += is_json_null_marker(value) ? std::string_view("null") : std::string_view(value.raw); return;
+    case Encoding::json:
+      out += is_json_null_marker(value) ? std::string_view("null") : std::string_view(value.raw);
+      return;
     case Encoding::base64: {
       if (value.type != T::string) throw std::invalid_argument("expected a base64 string");
       static const char hex[] = "0123456789abcdef";
@@ -324,9 +355,12 @@ void decode_array(Encoding element, const JsonValue& value, std::string& out) {
 bool decode_value(Encoding encoding, Encoding element_encoding, const JsonValue& value, std::string& out) {
   if (value.type == JsonValue::Type::null) return false;
   if (encoding == Encoding::array) {
-    if (value.type == JsonValue::Type::string) out += value.text;  // text form with explicit bounds
-    else if (value.type == JsonValue::Type::array) decode_array(element_encoding, value, out);
-    else throw std::invalid_argument("expected a JSON array");
+    if (value.type == JsonValue::Type::string)
+      out += value.text;  // text form with explicit bounds
+    else if (value.type == JsonValue::Type::array)
+      decode_array(element_encoding, value, out);
+    else
+      throw std::invalid_argument("expected a JSON array");
     return true;
   }
   decode_scalar(encoding, value, out);

@@ -52,10 +52,9 @@ TEST_CASE("order: diamond, self-reference, NOT NULL cycles, multi-column and cro
     for (size_t m : comp) names.push_back(o.tables[m].qualified_name());
     components.push_back(names);
   }
-  CHECK(components == std::vector<std::vector<std::string>>{
-                          {"public.cycle_a", "public.cycle_b", "public.cycle_c"},
-                          {"public.employee"},
-                          {"public.staff", "public.store"}});
+  CHECK(components == std::vector<std::vector<std::string>>{{"public.cycle_a", "public.cycle_b", "public.cycle_c"},
+                                                            {"public.employee"},
+                                                            {"public.staff", "public.store"}});
   // Members of a component are adjacent in the order.
   CHECK(position(o, "public.cycle_b") == position(o, "public.cycle_a") + 1);
   CHECK(position(o, "public.store") == position(o, "public.staff") + 1);

@@ -28,10 +28,13 @@ const char* password = "Sup3r-S3cret-pw";
 
 // A role that must log in with a password (the test cluster trusts only the superuser).
 void create_password_role(const test::TestDatabase& db) {
-  db.exec("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgtote_secret') THEN "
-          "CREATE ROLE pgtote_secret LOGIN PASSWORD '" + std::string(password) + "'; END IF; END $$");
-  db.exec("GRANT SELECT ON ALL TABLES IN SCHEMA public TO pgtote_secret; GRANT USAGE ON SCHEMA billing TO pgtote_secret; "
-          "GRANT SELECT ON ALL TABLES IN SCHEMA billing TO pgtote_secret");
+  db.exec(
+      "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgtote_secret') THEN "
+      "CREATE ROLE pgtote_secret LOGIN PASSWORD '" +
+      std::string(password) + "'; END IF; END $$");
+  db.exec(
+      "GRANT SELECT ON ALL TABLES IN SCHEMA public TO pgtote_secret; GRANT USAGE ON SCHEMA billing TO pgtote_secret; "
+      "GRANT SELECT ON ALL TABLES IN SCHEMA billing TO pgtote_secret");
 }
 
 std::string socket_uri(const test::TestDatabase& db, const std::string& user_password) {
@@ -65,8 +68,19 @@ TEST_CASE("export -o - writes the snapshot to stdout and statistics to stderr [d
 
   JsonValue json = parse_json_value(test::read_file(report));
   REQUIRE(json.type == JsonValue::Type::object);
-  CHECK(json.raw.find("\"tables\":[{\"schema\":\"billing\",\"name\":\"invoice\",\"rows\":2,\"bytes\":") != std::string::npos);
+  CHECK(json.raw.find("\"tables\":[{\"schema\":\"billing\",\"name\":\"invoice\",\"rows\":2,\"bytes\":") !=
+        std::string::npos);
   CHECK(json.raw.find("\"totals\":{\"rows\":27,") != std::string::npos);
+  // The reported bytes are the file's bytes, with one connection and with the default two.
+  for (const char* jobs : {"1", "2"}) {
+    std::string file = test::temp_path("sized.json"), sized = test::temp_path("sized-report.json");
+    REQUIRE(
+        run_pgtote({"export", "--source", db.conninfo(), "-o", file, "-q", "-j", jobs, "--report", sized}).exit_code ==
+        0);
+    CHECK(parse_json_value(test::read_file(sized))
+              .raw.find("\"bytes\":" + std::to_string(test::read_file(file).size()) + ",\"seconds\"") !=
+          std::string::npos);
+  }
 
   auto quiet = run_pgtote({"export", "--source", db.conninfo(), "-o", test::temp_path("q.json"), "-q"});
   CHECK(quiet.exit_code == 0);
@@ -113,7 +127,8 @@ TEST_CASE("order marks cycles and self-references, inspect lists tables with cou
 }
 
 TEST_CASE("an unreachable server is one line naming host and port, exit 3") {
-  auto r = run_pgtote({"export", "--source", "host=/nonexistent/socket/dir port=1 dbname=app", "-o", test::temp_path("x.json")});
+  auto r = run_pgtote(
+      {"export", "--source", "host=/nonexistent/socket/dir port=1 dbname=app", "-o", test::temp_path("x.json")});
   CHECK(r.exit_code == 3);
   CHECK(count_lines(r.err) == 1);
   CHECK(r.err.find("/nonexistent/socket/dir") != std::string::npos);
@@ -216,8 +231,10 @@ TEST_CASE("import and dry-run from the command line: exit codes, statistics, JSO
   CHECK(dry.err.find("nothing was written") != std::string::npos);
   CHECK(target.query_value("SELECT count(*) FROM account") == "0");
   std::string json = parse_json_value(test::read_file(report)).raw;
-  CHECK(json.find(R"("mode":"dry-run","ok":true,"tables":[{"schema":"billing","name":"invoice","inserted":2,"updated":0,"unchanged":0,"skipped":0,"conflicts":0,"errors":0,"seconds":)") !=
-        std::string::npos);
+  CHECK(
+      json.find(
+          R"("mode":"dry-run","ok":true,"tables":[{"schema":"billing","name":"invoice","inserted":2,"updated":0,"unchanged":0,"skipped":0,"conflicts":0,"errors":0,"seconds":)") !=
+      std::string::npos);
   CHECK(json.find(R"("totals":{"inserted":27,"updated":0,)") != std::string::npos);
 
   auto real = run_pgtote({"import", snapshot, "--target", target.conninfo(), "--report", report});
@@ -227,8 +244,9 @@ TEST_CASE("import and dry-run from the command line: exit codes, statistics, JSO
   CHECK(target.query_value("SELECT count(*) FROM account") == "2");
 
   // A conflict: the dry run says the import would fail (exit 7), and so does the import.
-  target.exec("ALTER TABLE account ADD UNIQUE (name); UPDATE account SET name = 'two-ish' WHERE id = 2; "
-              "INSERT INTO account VALUES (3, 'two')");
+  target.exec(
+      "ALTER TABLE account ADD UNIQUE (name); UPDATE account SET name = 'two-ish' WHERE id = 2; "
+      "INSERT INTO account VALUES (3, 'two')");
   target.exec("UPDATE account SET name = 'two' WHERE id = 3; UPDATE account SET name = 'x' WHERE id = 2");
   auto failing = run_pgtote({"import", snapshot, "--target", target.conninfo(), "--dry-run"});
   CHECK(failing.exit_code == 7);
@@ -294,7 +312,8 @@ TEST_CASE("diff tells no drift, drift and error apart [db]") {
   auto drift = run_pgtote({"diff", "--source", source.conninfo(), "--target", target.conninfo()});
   CHECK(drift.exit_code == 8);
   CHECK(drift.out.find("missing column: column public.account.name (text)") != std::string::npos);
-  CHECK(drift.out.find("suggestion: ALTER TABLE \"public\".\"account\" ADD COLUMN \"name\" text;") != std::string::npos);
+  CHECK(drift.out.find("suggestion: ALTER TABLE \"public\".\"account\" ADD COLUMN \"name\" text;") !=
+        std::string::npos);
   CHECK(run_pgtote({"diff", snapshot, "--target", "host=/nonexistent port=1"}).exit_code == 3);
   CHECK(run_pgtote({"diff", "--target", target.conninfo()}).exit_code == 2);
 }
@@ -303,11 +322,12 @@ namespace {
 // Starts an import in the background whose merge is held by a slow trigger; returns its pid
 // once the merge is running.
 pid_t start_slow_import(const test::TestDatabase& target, const std::string& snapshot, const std::string& log) {
-  target.exec("CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.3); RETURN NEW; END $$; "
-              "CREATE TRIGGER slow BEFORE INSERT ON ledger FOR EACH ROW EXECUTE FUNCTION slow()");
+  target.exec(
+      "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.3); RETURN NEW; END $$; "
+      "CREATE TRIGGER slow BEFORE INSERT ON ledger FOR EACH ROW EXECUTE FUNCTION slow()");
   std::string pid_file = test::temp_path("import.pid");
-  std::string command = std::string("'") + PGTOTE_BINARY + "' import -q '" + snapshot + "' --target 'dbname=" +
-                        target.name() + "' 2>'" + log + "' & echo $! > '" + pid_file + "'";
+  std::string command = std::string("'") + PGTOTE_BINARY + "' import -q '" + snapshot +
+                        "' --target 'dbname=" + target.name() + "' 2>'" + log + "' & echo $! > '" + pid_file + "'";
   REQUIRE(std::system(command.c_str()) == 0);
   pid_t pid = std::stoi(test::read_file(pid_file));
   for (int i = 0; i < 200; ++i) {
@@ -327,7 +347,9 @@ void wait_for_exit(pid_t pid) {
 // The server notices a dead client when the statement ends; wait until nothing runs.
 void wait_until_idle(const test::TestDatabase& db) {
   for (int i = 0; i < 200; ++i) {
-    if (db.query_value("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()") == "0")
+    if (db.query_value(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()") ==
+        "0")
       return;
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
@@ -360,8 +382,9 @@ TEST_CASE("an import killed mid-merge (SIGKILL) or stopped (SIGTERM) leaves the 
   // The connection lost mid-merge: the server ends the session, pgtote says so and exits.
   target.exec("DROP TRIGGER slow ON ledger; DROP FUNCTION slow()");
   pid = start_slow_import(target, snapshot, log);
-  target.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
-              "AND query LIKE 'WITH%' AND pid <> pg_backend_pid()");
+  target.exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+      "AND query LIKE 'WITH%' AND pid <> pg_backend_pid()");
   wait_for_exit(pid);
   wait_until_idle(target);
   CHECK(test::read_file(log).find("pgtote: error:") != std::string::npos);
@@ -372,24 +395,26 @@ TEST_CASE("each drift kind is named in the dry-run output, and blocking drift st
   test::TestDatabase source, target;
   source.load_fixture("shapes.sql");
   test::copy_schema(source, target);
-  target.exec("DROP TABLE \"Ünïcödé 表\"; "                                     // missing table
-              "ALTER TABLE account DROP COLUMN name; "                           // missing column
-              "ALTER TABLE wallet ADD COLUMN label text NOT NULL; "              // required column
-              "ALTER TABLE employee ALTER COLUMN manager_id TYPE bigint; "      // type differs
-              "ALTER TABLE profile ADD UNIQUE (account_id); "                   // key differs
-              "CREATE TABLE region (code text PRIMARY KEY); "
-              "ALTER TABLE staff ADD COLUMN region text REFERENCES region");    // parent outside
+  target.exec(
+      "DROP TABLE \"Ünïcödé 表\"; "                                 // missing table
+      "ALTER TABLE account DROP COLUMN name; "                      // missing column
+      "ALTER TABLE wallet ADD COLUMN label text NOT NULL; "         // required column
+      "ALTER TABLE employee ALTER COLUMN manager_id TYPE bigint; "  // type differs
+      "ALTER TABLE profile ADD UNIQUE (account_id); "               // key differs
+      "CREATE TABLE region (code text PRIMARY KEY); "
+      "ALTER TABLE staff ADD COLUMN region text REFERENCES region");  // parent outside
   std::string snapshot = test::temp_path("drift.json");
   REQUIRE(run_pgtote({"export", "--source", source.conninfo(), "-o", snapshot, "-q"}).exit_code == 0);
   auto before = test::table_digests(target);
   auto dry = run_pgtote({"import", snapshot, "--target", target.conninfo(), "--dry-run"});
   CHECK(dry.exit_code == 8);
-  for (const char* said : {"[blocks] missing table: table public.Ünïcödé 表",
-                           "[blocks] missing column: column public.account.name (text)",
-                           "[blocks] required column: column public.wallet.label",
-                           "type differs: column public.employee.manager_id is integer in the snapshot, bigint in the target: values convert",
-                           "key differs: unique keys of public.profile differ",
-                           "parent outside the snapshot: foreign key staff_region_fkey of public.staff references public.region"}) {
+  for (const char* said :
+       {"[blocks] missing table: table public.Ünïcödé 表", "[blocks] missing column: column public.account.name (text)",
+        "[blocks] required column: column public.wallet.label",
+        "type differs: column public.employee.manager_id is integer in the snapshot, bigint in the target: values "
+        "convert",
+        "key differs: unique keys of public.profile differ",
+        "parent outside the snapshot: foreign key staff_region_fkey of public.staff references public.region"}) {
     CAPTURE(said);
     CHECK(dry.err.find(said) != std::string::npos);
   }
@@ -401,10 +426,11 @@ TEST_CASE("each drift kind is named in the dry-run output, and blocking drift st
 
 TEST_CASE("--continue-on-error lands thousands of rows and writes exactly the rejected ones to the reject file [db]") {
   test::TestDatabase source, target;
-  source.exec("CREATE TABLE parent (id int PRIMARY KEY, name text NOT NULL); "
-              "CREATE TABLE child (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES parent, qty int NOT NULL); "
-              "INSERT INTO parent SELECT i, 'p' || i FROM generate_series(1, 3000) i; "
-              "INSERT INTO child SELECT i, 1 + i % 3000, i FROM generate_series(1, 5000) i");
+  source.exec(
+      "CREATE TABLE parent (id int PRIMARY KEY, name text NOT NULL); "
+      "CREATE TABLE child (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES parent, qty int NOT NULL); "
+      "INSERT INTO parent SELECT i, 'p' || i FROM generate_series(1, 3000) i; "
+      "INSERT INTO child SELECT i, 1 + i % 3000, i FROM generate_series(1, 5000) i");
   test::copy_schema(source, target);
   // The target is stricter: a few rows break its rules.
   target.exec("ALTER TABLE parent ADD CHECK (name <> 'p1234'); ALTER TABLE child ADD CHECK (qty % 1000 <> 7)");
@@ -423,16 +449,20 @@ TEST_CASE("--continue-on-error lands thousands of rows and writes exactly the re
   std::string rejects_path = report.substr(0, report.rfind(".json")) + ".rejects.jsonl";
   std::string rejects = test::read_file(rejects_path);
   CHECK(count_lines(rejects) == 8);
-  CHECK(rejects.find(R"({"table":"public.parent","row":1234,"error":"new row for relation \"parent\" violates check constraint)") !=
-        std::string::npos);
+  CHECK(
+      rejects.find(
+          R"({"table":"public.parent","row":1234,"error":"new row for relation \"parent\" violates check constraint)") !=
+      std::string::npos);
   CHECK(rejects.find(R"("values":{"id": 1234, "name": "p1234"}})") != std::string::npos);
   CHECK(rejects.find(R"("table":"public.child","row":4007,)") != std::string::npos);
-  CHECK(rejects.find(R"("table":"public.child","row":1233,"error":"insert or update on table \"child\" violates foreign key)") !=
+  CHECK(rejects.find(
+            R"("table":"public.child","row":1233,"error":"insert or update on table \"child\" violates foreign key)") !=
         std::string::npos);
   CHECK(r.err.find("8 rows rejected") != std::string::npos);
 
   // Rerunning the same snapshot is idempotent: nothing new lands, the same rows are refused.
-  auto again = run_pgtote({"import", snapshot, "--target", target.conninfo(), "--continue-on-error", "--report", report});
+  auto again =
+      run_pgtote({"import", snapshot, "--target", target.conninfo(), "--continue-on-error", "--report", report});
   CHECK(again.exit_code == 7);
   std::string json = parse_json_value(test::read_file(report)).raw;
   CHECK(json.find(R"("totals":{"inserted":0,"updated":0,"unchanged":7992,"skipped":0,"conflicts":0,"errors":8,)") !=

@@ -41,7 +41,9 @@ TEST_CASE("escaping round-trips every special character at every position") {
       }
     }
   }
-  std::string other_controls = "a\x01\x0b\x0c" "b\xc3\xa9";
+  std::string other_controls =
+      "a\x01\x0b\x0c"
+      "b\xc3\xa9";
   std::string escaped;
   append_copy_escaped(escaped, other_controls);
   CHECK(escaped == other_controls);

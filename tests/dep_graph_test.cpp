@@ -37,10 +37,14 @@ TEST_CASE("a self-reference is a component of one") {
 TEST_CASE("two- and three-table cycles are kept together, after their parents") {
   std::vector<std::string> names = {"store", "staff", "c", "a", "b", "root", "leaf"};
   auto order = dependency_order(names, {
-                                           {0, 1}, {1, 0},          // store <-> staff
-                                           {3, 2}, {4, 3}, {2, 4},  // a -> c -> b -> a
-                                           {3, 5},                  // a needs root
-                                           {6, 0}, {6, 4},          // leaf needs both cycles
+                                           {0, 1},
+                                           {1, 0},  // store <-> staff
+                                           {3, 2},
+                                           {4, 3},
+                                           {2, 4},  // a -> c -> b -> a
+                                           {3, 5},  // a needs root
+                                           {6, 0},
+                                           {6, 4},  // leaf needs both cycles
                                        });
   CHECK(ordered(names, order) == std::vector<std::string>{"root", "a", "b", "c", "staff", "store", "leaf"});
   REQUIRE(order.components.size() == 2);

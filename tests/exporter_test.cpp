@@ -36,8 +36,8 @@ std::map<std::string, ReadTable> read_snapshot(const std::string& path, Snapshot
 }
 
 ExportResult export_to(const test::TestDatabase& db, const std::string& path, TableSelection selection = {},
-                       std::vector<std::string>* notes = nullptr,
-                       const std::function<void()>& on_note = nullptr, int jobs = 1) {
+                       std::vector<std::string>* notes = nullptr, const std::function<void()>& on_note = nullptr,
+                       int jobs = 1) {
   ExportOptions options;
   options.jobs = jobs;
   options.source = {db.conninfo(), "test"};
@@ -89,7 +89,7 @@ TEST_CASE("partitions are exported once through the parent, inheritance children
   auto tables = read_snapshot(path);
   CHECK(tables.at("public.measurement").rows.size() == 3);
   CHECK(tables.count("public.measurement_2024") == 0);
-  CHECK(tables.at("public.city").rows.size() == 1);     // ONLY the parent's own row
+  CHECK(tables.at("public.city").rows.size() == 1);  // ONLY the parent's own row
   CHECK(tables.at("public.capital").rows.size() == 1);
   CHECK(tables.count("public.city_names") == 0);
   CHECK(tables.count("public.city_count") == 0);
@@ -175,20 +175,23 @@ TEST_CASE("an empty database gives a valid snapshot with no tables [db]") {
 
 TEST_CASE("a row committed by another session during the export does not appear, with -j 1 and -j 3 [db]") {
   for (int jobs : {1, 3}) {
-  CAPTURE(jobs);
-  test::TestDatabase db;
-  db.load_fixture("kinds.sql");  // has a migration table, so a note comes after the snapshot is taken
-  std::string path = test::temp_path("consistent.json");
-  bool inserted = false;
-  export_to(db, path, {}, nullptr, [&] {
-    db.exec("INSERT INTO city VALUES (99, 'Written during export'); INSERT INTO tag VALUES ('late')");
-    inserted = true;
-  }, jobs);
-  REQUIRE(inserted);
-  CHECK(db.query_value("SELECT count(*) FROM ONLY city") == "2");
-  auto tables = read_snapshot(path);
-  CHECK(tables.at("public.city").rows.size() == 1);
-  CHECK(tables.at("public.tag").rows.size() == 2);
+    CAPTURE(jobs);
+    test::TestDatabase db;
+    db.load_fixture("kinds.sql");  // has a migration table, so a note comes after the snapshot is taken
+    std::string path = test::temp_path("consistent.json");
+    bool inserted = false;
+    export_to(
+        db, path, {}, nullptr,
+        [&] {
+          db.exec("INSERT INTO city VALUES (99, 'Written during export'); INSERT INTO tag VALUES ('late')");
+          inserted = true;
+        },
+        jobs);
+    REQUIRE(inserted);
+    CHECK(db.query_value("SELECT count(*) FROM ONLY city") == "2");
+    auto tables = read_snapshot(path);
+    CHECK(tables.at("public.city").rows.size() == 1);
+    CHECK(tables.at("public.tag").rows.size() == 2);
   }
 }
 

@@ -73,7 +73,8 @@ TEST_CASE("merge SQL quotes every identifier and writes a cycle in one statement
   TablePlan b = plan_table(staff, 1, targets, {});
   std::string sql = import_sql::merge({&a, &b}, false);
   CHECK(sql.find("UPDATE ONLY \"public\".\"st\"\"ore\" t SET \"manager id\" = s.\"manager id\"") != std::string::npos);
-  CHECK(sql.find("INSERT INTO \"public\".\"staff\" (\"id\", \"store_id\") OVERRIDING SYSTEM VALUE") != std::string::npos);
+  CHECK(sql.find("INSERT INTO \"public\".\"staff\" (\"id\", \"store_id\") OVERRIDING SYSTEM VALUE") !=
+        std::string::npos);
   CHECK(sql.rfind("WITH ", 0) == 0);
   CHECK(sql.find("WITH ", 1) == std::string::npos);  // one statement
   CHECK(import_sql::merge({&a}, true).find("UPDATE") == std::string::npos);

@@ -4,17 +4,18 @@
 
 #include <doctest/doctest.h>
 
+#include <fstream>
+
 #include "pgtote/error.h"
 #include "test_db.h"
-
-#include <fstream>
 
 using namespace pgtote;
 
 namespace {
 
 ImportResult import_into(const test::TestDatabase& db, const std::string& path,
-                         const std::function<void(ImportOptions&)>& adjust = nullptr, const std::string& conninfo = "") {
+                         const std::function<void(ImportOptions&)>& adjust = nullptr,
+                         const std::string& conninfo = "") {
   ImportOptions options;
   options.target = {conninfo.empty() ? db.conninfo() : conninfo, "test"};
   options.snapshot_path = path;
@@ -64,11 +65,15 @@ TEST_CASE("missing, changed and extra rows give exact counts, and target-only ro
   RoundTrip rt;
   REQUIRE(import_into(rt.target, rt.path).ok);
   rt.target.exec("DELETE FROM ledger WHERE id = 2; DELETE FROM invoice_line WHERE id = 1");
-  rt.target.exec("UPDATE account SET name = 'renamed' WHERE id = 1; UPDATE \"User\" SET \"fullName\" = NULL WHERE id = 'u1'");
+  rt.target.exec(
+      "UPDATE account SET name = 'renamed' WHERE id = 1; UPDATE \"User\" SET \"fullName\" = NULL WHERE id = 'u1'");
   rt.target.exec("INSERT INTO account VALUES (99, 'target only'); INSERT INTO employee VALUES (99, 1)");
   rt.target.exec("UPDATE every_type SET c_jsonb = '{\"changed\": true}', c_point = '(9,9)' WHERE id = 1");
 
-  ImportResult dry = import_into(rt.target, rt.path, [](ImportOptions& o) { o.dry_run = true; o.show_diff = 5; });
+  ImportResult dry = import_into(rt.target, rt.path, [](ImportOptions& o) {
+    o.dry_run = true;
+    o.show_diff = 5;
+  });
   auto before = test::table_digests(rt.target);
   ImportResult result = import_into(rt.target, rt.path);
   REQUIRE(result.ok);
@@ -102,16 +107,18 @@ TEST_CASE("missing, changed and extra rows give exact counts, and target-only ro
 
 TEST_CASE("a dry run writes nothing: no row, no dead tuple, no trigger [db]") {
   RoundTrip rt;
-  rt.target.exec("CREATE TABLE trigger_log (note text); "
-                 "CREATE FUNCTION log_it() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO trigger_log VALUES (TG_OP); RETURN NEW; END $$; "
-                 "CREATE TRIGGER t BEFORE INSERT OR UPDATE ON account FOR EACH ROW EXECUTE FUNCTION log_it()");
+  rt.target.exec(
+      "CREATE TABLE trigger_log (note text); "
+      "CREATE FUNCTION log_it() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO trigger_log VALUES (TG_OP); "
+      "RETURN NEW; END $$; "
+      "CREATE TRIGGER t BEFORE INSERT OR UPDATE ON account FOR EACH ROW EXECUTE FUNCTION log_it()");
   auto before = test::table_digests(rt.target);
   ImportResult dry = import_into(rt.target, rt.path, [](ImportOptions& o) { o.dry_run = true; });
   CHECK(dry.ok);
   CHECK(dry.totals.inserted > 0);
   CHECK(test::table_digests(rt.target) == before);
-  CHECK(rt.target.query_value("SELECT n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables WHERE relname = 'account'") ==
-        "0");
+  CHECK(rt.target.query_value(
+            "SELECT n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables WHERE relname = 'account'") == "0");
 
   // A real import fires BEFORE INSERT; a second one leaves identical rows alone: no BEFORE UPDATE.
   REQUIRE(import_into(rt.target, rt.path).ok);
@@ -122,11 +129,13 @@ TEST_CASE("a dry run writes nothing: no row, no dead tuple, no trigger [db]") {
 
 TEST_CASE("self-references and NOT NULL cycles import with an ordinary role [db]") {
   RoundTrip rt;
-  rt.target.exec("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgtote_writer') THEN "
-                 "CREATE ROLE pgtote_writer LOGIN PASSWORD 'writer-pw' NOSUPERUSER; END IF; END $$");
-  rt.target.exec("GRANT USAGE ON SCHEMA public, billing TO pgtote_writer; "
-                 "GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public, billing TO pgtote_writer; "
-                 "GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO pgtote_writer");
+  rt.target.exec(
+      "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgtote_writer') THEN "
+      "CREATE ROLE pgtote_writer LOGIN PASSWORD 'writer-pw' NOSUPERUSER; END IF; END $$");
+  rt.target.exec(
+      "GRANT USAGE ON SCHEMA public, billing TO pgtote_writer; "
+      "GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public, billing TO pgtote_writer; "
+      "GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO pgtote_writer");
   std::string conninfo = "dbname=" + rt.target.name() + " user=pgtote_writer password=writer-pw";
   CHECK(rt.target.query_value("SELECT rolsuper FROM pg_roles WHERE rolname = 'pgtote_writer'") == "f");
   ImportResult result = import_into(rt.target, rt.path, nullptr, conninfo);
@@ -162,10 +171,11 @@ TEST_CASE("tables without primary key, identity ALWAYS and generated columns, se
 
 TEST_CASE("a unique conflict stops the import with the target unchanged, --skip-conflicts skips it [db]") {
   RoundTrip rt;
-  rt.target.exec("INSERT INTO billing.invoice VALUES ('eu', 1, 10.50); "
-                 "INSERT INTO tag VALUES ('other'); "
-                 "ALTER TABLE account ADD CONSTRAINT account_name_key UNIQUE (name); "
-                 "INSERT INTO account VALUES (7, 'one')");
+  rt.target.exec(
+      "INSERT INTO billing.invoice VALUES ('eu', 1, 10.50); "
+      "INSERT INTO tag VALUES ('other'); "
+      "ALTER TABLE account ADD CONSTRAINT account_name_key UNIQUE (name); "
+      "INSERT INTO account VALUES (7, 'one')");
   auto before = test::table_digests(rt.target);
   ImportResult result = import_into(rt.target, rt.path);
   CHECK_FALSE(result.ok);
@@ -238,15 +248,15 @@ TEST_CASE("missing parents, NULLs in NOT NULL columns and values the target reje
     CHECK(message.find("too long") != std::string::npos);
   }
   rt.target.exec("ALTER TABLE every_type ALTER COLUMN c_varchar TYPE varchar(20)");
-  ImportResult result = import_into(rt.target, rt.path, [](ImportOptions& o) {
-    o.selection.exclude_patterns = {"billing.invoice"};
-  });
+  ImportResult result =
+      import_into(rt.target, rt.path, [](ImportOptions& o) { o.selection.exclude_patterns = {"billing.invoice"}; });
   CHECK_FALSE(result.ok);
   bool not_null = false, orphan = false;
   for (const auto& p : result.problems) {
     if (p.kind == "not null" && p.table == "public.User") not_null = p.examples[0] == "row 2: fullName is NULL";
     if (p.kind == "missing parent" && p.table == "public.invoice_line")
-      orphan = p.count == 2 && p.examples[0].find("(region, number)=(eu, 1) has no row in billing.invoice") != std::string::npos;
+      orphan = p.count == 2 &&
+               p.examples[0].find("(region, number)=(eu, 1) has no row in billing.invoice") != std::string::npos;
   }
   CHECK(not_null);
   CHECK(orphan);
@@ -255,14 +265,18 @@ TEST_CASE("missing parents, NULLs in NOT NULL columns and values the target reje
 
 TEST_CASE("--disable-triggers works for a superuser and is refused clearly for an ordinary role [db]") {
   RoundTrip rt;
-  rt.target.exec("CREATE TABLE trigger_log (note text); "
-                 "CREATE FUNCTION log_it() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO trigger_log VALUES (TG_OP); RETURN NEW; END $$; "
-                 "CREATE TRIGGER t BEFORE INSERT ON account FOR EACH ROW EXECUTE FUNCTION log_it()");
-  rt.target.exec("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgtote_plain') THEN "
-                 "CREATE ROLE pgtote_plain LOGIN PASSWORD 'plain-pw' NOSUPERUSER; END IF; END $$");
+  rt.target.exec(
+      "CREATE TABLE trigger_log (note text); "
+      "CREATE FUNCTION log_it() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO trigger_log VALUES (TG_OP); "
+      "RETURN NEW; END $$; "
+      "CREATE TRIGGER t BEFORE INSERT ON account FOR EACH ROW EXECUTE FUNCTION log_it()");
+  rt.target.exec(
+      "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgtote_plain') THEN "
+      "CREATE ROLE pgtote_plain LOGIN PASSWORD 'plain-pw' NOSUPERUSER; END IF; END $$");
   std::string plain = "dbname=" + rt.target.name() + " user=pgtote_plain password=plain-pw";
   try {
-    import_into(rt.target, rt.path, [](ImportOptions& o) { o.disable_triggers = true; }, plain);
+    import_into(
+        rt.target, rt.path, [](ImportOptions& o) { o.disable_triggers = true; }, plain);
     FAIL("expected a refusal");
   } catch (const Error& e) {
     CHECK(e.code() == ExitCode::usage);
@@ -282,7 +296,8 @@ TEST_CASE("schema drift is named in the dry run and stops the import, --ignore-m
   CHECK_FALSE(dry.ok);
   CHECK(dry.drift_blocks);
   std::string names;
-  for (const auto& item : dry.drift) names += std::string(drift_kind_name(item.kind)) + " " + item.table + "." + item.column + ";";
+  for (const auto& item : dry.drift)
+    names += std::string(drift_kind_name(item.kind)) + " " + item.table + "." + item.column + ";";
   CHECK(names.find("missing column public.account.name;") != std::string::npos);
   CHECK(names.find("required column public.wallet.label;") != std::string::npos);
   ImportResult refused = import_into(rt.target, rt.path);
@@ -294,7 +309,8 @@ TEST_CASE("schema drift is named in the dry run and stops the import, --ignore-m
   REQUIRE(shared.ok);
   CHECK(stats_of(shared, "public.account").inserted == 2);
   bool said = false;
-  for (const auto& item : shared.drift) said = said || (item.column == "name" && item.message.find("dropped") != std::string::npos);
+  for (const auto& item : shared.drift)
+    said = said || (item.column == "name" && item.message.find("dropped") != std::string::npos);
   CHECK(said);
 }
 
@@ -302,9 +318,11 @@ TEST_CASE("a table name carrying SQL runs nothing: it is refused as unknown [db]
   RoundTrip rt;
   std::string text = test::read_file(rt.path);
   std::string hostile = "account\\\"; DROP TABLE ledger; --";
-  for (size_t at = text.find("\"name\":\"account\""); at != std::string::npos; at = text.find("\"name\":\"account\"", at + 1))
+  for (size_t at = text.find("\"name\":\"account\""); at != std::string::npos;
+       at = text.find("\"name\":\"account\"", at + 1))
     text.replace(at, 16, "\"name\":\"" + hostile + "\"");
-  for (size_t at = text.find("[\"public\",\"account\"]"); at != std::string::npos; at = text.find("[\"public\",\"account\"]", at + 1))
+  for (size_t at = text.find("[\"public\",\"account\"]"); at != std::string::npos;
+       at = text.find("[\"public\",\"account\"]", at + 1))
     text.replace(at, 20, "[\"public\",\"" + hostile + "\"]");
   std::string path = test::temp_path("hostile.json");
   std::ofstream(path) << text;

@@ -41,7 +41,8 @@ TEST_CASE("a missing table and a missing column block, with SQL to add the colum
   CHECK(items[0].kind == DriftItem::Kind::missing_column);
   CHECK(items[0].blocking);
   CHECK(items[0].message.find("public.campaigns.archived") != std::string::npos);
-  CHECK(items[0].suggestion == "ALTER TABLE \"public\".\"campaigns\" ADD COLUMN \"archived\" boolean DEFAULT false NOT NULL;");
+  CHECK(items[0].suggestion ==
+        "ALTER TABLE \"public\".\"campaigns\" ADD COLUMN \"archived\" boolean DEFAULT false NOT NULL;");
   auto ignored = table_drift(dev, {prod}, {{"public", "campaigns"}}, true);
   CHECK_FALSE(ignored[0].blocking);
   CHECK(ignored[0].message.find("dropped") != std::string::npos);
@@ -61,8 +62,8 @@ TEST_CASE("a required target column, a type change, keys and outside parents are
   prod.foreign_keys = {{"orders_region_fkey", {"region"}, "public", "regions", {"code"}, false, false}};
   auto items = schema_drift({dev}, {prod});
   CHECK(kinds(items) == std::vector<DriftItem::Kind>{DriftItem::Kind::type_differs, DriftItem::Kind::required_column,
-                                                      DriftItem::Kind::key_differs, DriftItem::Kind::key_differs,
-                                                      DriftItem::Kind::outside_parent});
+                                                     DriftItem::Kind::key_differs, DriftItem::Kind::key_differs,
+                                                     DriftItem::Kind::outside_parent});
   CHECK(items[0].message.find("values convert") != std::string::npos);
   CHECK(items[1].blocking);
   CHECK_FALSE(items[2].blocking);

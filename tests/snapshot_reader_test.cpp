@@ -11,7 +11,8 @@
 using namespace pgtote;
 
 namespace {
-const char* sample = R"({"format":"pgtote-snapshot","version":1,"tool":"pgtote 0.1.0","exported_at":"2026-01-01T00:00:00Z",
+const char* sample =
+    R"({"format":"pgtote-snapshot","version":1,"tool":"pgtote 0.1.0","exported_at":"2026-01-01T00:00:00Z",
 "source":{"server_version":"15.18","database":"app"},
 "order":[["public","a"],["public","b c"]],
 "components":[[1]],

@@ -16,8 +16,10 @@ namespace {
 std::string shell_quote(const std::string& text) {
   std::string out = "'";
   for (char c : text) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }
@@ -109,14 +111,18 @@ void copy_schema(const TestDatabase& from, const TestDatabase& to) {
 std::map<std::string, std::string> table_digests(const TestDatabase& db) {
   Connection c = db.connect();
   Result tables = c.exec(
-      "SELECT format('%I.%I', n.nspname, c.relname), c.relkind = 'p' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-      "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+      "SELECT format('%I.%I', n.nspname, c.relname), c.relkind = 'p' FROM pg_class c JOIN pg_namespace n ON n.oid = "
+      "c.relnamespace "
+      "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname NOT IN ('pg_catalog', "
+      "'information_schema') "
       "AND n.nspname !~ '^pg_toast' ORDER BY 1");
   std::map<std::string, std::string> digests;
   for (int i = 0; i < tables.rows(); ++i) {
     std::string from = (tables.boolean(i, 1) ? "" : "ONLY ") + tables.text(i, 0);
-    Result r = c.exec("SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text COLLATE \"C\")), '') FROM " +
-                      from + " t");
+    Result r = c.exec(
+        "SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text COLLATE \"C\")), '') "
+        "FROM " +
+        from + " t");
     digests[tables.text(i, 0)] = r.text(0, 0);
   }
   return digests;

@@ -5,8 +5,8 @@
 #include <doctest/doctest.h>
 
 #include "pgtote/catalog.h"
-#include "pgtote/sql_quote.h"
 #include "pgtote/snapshot_reader.h"
+#include "pgtote/sql_quote.h"
 #include "test_db.h"
 
 using namespace pgtote;
@@ -82,10 +82,9 @@ TEST_CASE("every built-in type family round-trips against the server's text outp
     for (int r = 0; r < rows.rows(); ++r) {
       CAPTURE(column.name);
       CAPTURE(column.type);
-      std::string json = rows.is_null(r, 0) ? "null"
-                                            : json_to_string([&](JsonWriter& out) {
-                                                encode_value(column.encoding, column.element_encoding, rows.value(r, 0), out);
-                                              });
+      std::string json = rows.is_null(r, 0) ? "null" : json_to_string([&](JsonWriter& out) {
+        encode_value(column.encoding, column.element_encoding, rows.value(r, 0), out);
+      });
       CAPTURE(json);
       std::string decoded;
       bool not_null = decode_value(column.encoding, column.element_encoding, parse_json_value(json), decoded);

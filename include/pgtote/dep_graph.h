@@ -12,8 +12,7 @@ namespace pgtote {
 
 // `names[i]` names node i (used only to break ties); each edge is {child, parent}: the child
 // holds a foreign key to the parent. Self-edges mark self-references.
-TableOrder dependency_order(const std::vector<std::string>& names,
-                            const std::vector<std::pair<size_t, size_t>>& edges);
+TableOrder dependency_order(const std::vector<std::string>& names, const std::vector<std::pair<size_t, size_t>>& edges);
 
 // Builds the edges from the tables' foreign keys, ignoring parents outside `tables`.
 std::vector<std::pair<size_t, size_t>> foreign_key_edges(const std::vector<Table>& tables);

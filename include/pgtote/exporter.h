@@ -15,10 +15,10 @@ namespace pgtote {
 
 struct ExportOptions {
   ConnectionTarget source;
-  std::string output;       // a path, "-" for stdout, empty for exports/export-<time>.json
+  std::string output;  // a path, "-" for stdout, empty for exports/export-<time>.json
   TableSelection selection;
-  bool progress = true;     // shown only when stderr is a terminal
-  int jobs = 1;             // connections reading tables at once (one transaction snapshot)
+  bool progress = true;  // shown only when stderr is a terminal
+  int jobs = 1;          // connections reading tables at once (one transaction snapshot)
 };
 
 struct TableStats {

@@ -23,13 +23,13 @@ struct ImportColumn {
 };
 
 struct TablePlan {
-  Table snapshot;                       // the description the snapshot carries
-  const Table* target = nullptr;        // the target's table (catalog)
-  std::vector<ImportColumn> columns;    // written, in snapshot order
-  std::vector<std::string> key;         // match key (primary key, else a NOT NULL unique key); empty: whole row
-  std::string key_source;               // "primary key", "unique index X", "whole row"
-  std::string stage;                    // temporary staging table name (safe identifier)
-  size_t position = 0;                  // in the snapshot's order
+  Table snapshot;                     // the description the snapshot carries
+  const Table* target = nullptr;      // the target's table (catalog)
+  std::vector<ImportColumn> columns;  // written, in snapshot order
+  std::vector<std::string> key;       // match key (primary key, else a NOT NULL unique key); empty: whole row
+  std::string key_source;             // "primary key", "unique index X", "whole row"
+  std::string stage;                  // temporary staging table name (safe identifier)
+  size_t position = 0;                // in the snapshot's order
   bool skipped = false;
   std::string skip_reason;
 };

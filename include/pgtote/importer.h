@@ -27,7 +27,7 @@ struct ImportOptions {
   bool allow_remote = false;            // write to a host that is not local (--yes, PGTOTE_ALLOW_REMOTE=1)
   bool continue_on_error = false;       // commit level by level, set rejected rows aside
   bool disable_triggers = false;
-  int show_diff = 0;      // changed rows shown per table in --dry-run
+  int show_diff = 0;  // changed rows shown per table in --dry-run
   bool progress = true;
 };
 
@@ -37,9 +37,9 @@ struct TableImportStats {
   uint64_t inserted = 0;
   uint64_t updated = 0;
   uint64_t unchanged = 0;
-  uint64_t skipped = 0;    // rows left out: --skip-conflicts, or the whole table (-T, --skip-audit)
+  uint64_t skipped = 0;  // rows left out: --skip-conflicts, or the whole table (-T, --skip-audit)
   uint64_t conflicts = 0;
-  uint64_t errors = 0;     // missing parents, NOT NULL violations, existing rows with --existing fail
+  uint64_t errors = 0;  // missing parents, NOT NULL violations, existing rows with --existing fail
   double seconds = 0;
   std::string skipped_because;  // set when the whole table was left out
 };
@@ -60,9 +60,9 @@ struct ImportResult {
   std::vector<TableImportStats> tables;
   TableImportStats totals;
   std::vector<ImportProblem> problems;
-  std::vector<std::string> diffs;  // --show-diff lines
-  std::vector<DriftItem> drift;    // how the target's tables differ from the snapshot's
-  bool drift_blocks = false;       // blocking drift: nothing is written (exit code drift)
+  std::vector<std::string> diffs;     // --show-diff lines
+  std::vector<DriftItem> drift;       // how the target's tables differ from the snapshot's
+  bool drift_blocks = false;          // blocking drift: nothing is written (exit code drift)
   std::vector<RejectedRow> rejected;  // --continue-on-error: rows the server refused
 };
 

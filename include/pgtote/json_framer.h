@@ -13,9 +13,9 @@ namespace pgtote {
 
 class JsonFramer {
  public:
-  // Reads `path` ("-": stdin), decompressing zstd or gzip. Every framed value is followed by at least `padding` readable
-  // bytes (what simdjson needs). Throws Error(file) when the file cannot be opened.
-  // `window` is how many bytes each read asks for (tests force tiny windows).
+  // Reads `path` ("-": stdin), decompressing zstd or gzip. Every framed value is followed by at least `padding`
+  // readable bytes (what simdjson needs). Throws Error(file) when the file cannot be opened. `window` is how many bytes
+  // each read asks for (tests force tiny windows).
   JsonFramer(const std::string& path, size_t padding, size_t window = 1 << 20);
   // Frames `text` (tests, small documents).
   JsonFramer(std::string_view text, size_t padding);
@@ -23,8 +23,8 @@ class JsonFramer {
   JsonFramer(const JsonFramer&) = delete;
   JsonFramer& operator=(const JsonFramer&) = delete;
 
-  bool at_end();     // nothing but whitespace left
-  char peek();       // the next non-space byte; fails at the end of the input
+  bool at_end();  // nothing but whitespace left
+  char peek();    // the next non-space byte; fails at the end of the input
   void advance() { ++pos_; }
   void expect(char c);
   // The next complete value (object, array, string, number, literal). Valid until the next call.

@@ -10,10 +10,10 @@ namespace pgtote {
 struct JsonValue {
   enum class Type { null, boolean, number, string, array, object };
   Type type = Type::null;
-  std::string raw;              // the exact JSON text of the value (numbers: the token as written)
-  std::string text;             // strings: the unescaped value
+  std::string raw;   // the exact JSON text of the value (numbers: the token as written)
+  std::string text;  // strings: the unescaped value
   bool boolean = false;
-  std::vector<JsonValue> items; // arrays: the elements
+  std::vector<JsonValue> items;  // arrays: the elements
 };
 
 }  // namespace pgtote

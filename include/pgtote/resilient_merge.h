@@ -20,7 +20,7 @@ struct RejectedRow {
 };
 
 struct MergeCounts {
-  std::vector<uint64_t> updated;   // per member of the group
+  std::vector<uint64_t> updated;  // per member of the group
   std::vector<uint64_t> inserted;
 };
 

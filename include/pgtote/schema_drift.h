@@ -14,12 +14,12 @@ namespace pgtote {
 
 struct DriftItem {
   enum class Kind {
-    missing_table,     // in the source, not in the target (blocking)
-    missing_column,    // source column absent from the target (blocking unless ignored)
-    required_column,   // target NOT NULL column without default, absent from the source (blocking)
-    type_differs,      // same column, another type; says whether values convert
-    key_differs,       // primary key or unique keys differ
-    outside_parent,    // a target foreign key points to a table the source does not carry
+    missing_table,    // in the source, not in the target (blocking)
+    missing_column,   // source column absent from the target (blocking unless ignored)
+    required_column,  // target NOT NULL column without default, absent from the source (blocking)
+    type_differs,     // same column, another type; says whether values convert
+    key_differs,      // primary key or unique keys differ
+    outside_parent,   // a target foreign key points to a table the source does not carry
   };
   Kind kind;
   std::string table;   // schema.name

@@ -11,14 +11,14 @@ namespace pgtote {
 
 // How a column's values are written in a snapshot (docs/snapshot-format.md, "Values").
 enum class Encoding {
-  number,   // int2, int4, oid: JSON number
-  bigint,   // int8: JSON number up to 2^53, string beyond
-  floating, // float4, float8: JSON number; "NaN", "Infinity", "-Infinity" as strings
-  boolean,  // JSON true / false
-  json,     // json, jsonb: nested JSON
-  base64,   // bytea: base64 string
-  array,    // PostgreSQL array: nested JSON arrays of the element encoding
-  text,     // everything else: PostgreSQL's text form as a string
+  number,    // int2, int4, oid: JSON number
+  bigint,    // int8: JSON number up to 2^53, string beyond
+  floating,  // float4, float8: JSON number; "NaN", "Infinity", "-Infinity" as strings
+  boolean,   // JSON true / false
+  json,      // json, jsonb: nested JSON
+  base64,    // bytea: base64 string
+  array,     // PostgreSQL array: nested JSON arrays of the element encoding
+  text,      // everything else: PostgreSQL's text form as a string
 };
 
 const char* encoding_name(Encoding encoding);
@@ -26,21 +26,21 @@ std::optional<Encoding> encoding_from_name(std::string_view name);
 
 struct Column {
   std::string name;
-  std::string type;                  // format_type(): "integer", "character varying(36)", "\"Role\"[]"
+  std::string type;  // format_type(): "integer", "character varying(36)", "\"Role\"[]"
   bool not_null = false;
   std::optional<std::string> default_expr;
-  std::string identity;              // "", "always", "by default"
-  std::string generated;             // "", "stored"
+  std::string identity;   // "", "always", "by default"
+  std::string generated;  // "", "stored"
   Encoding encoding = Encoding::text;
   Encoding element_encoding = Encoding::text;  // for arrays
   std::optional<std::string> sequence;         // owned sequence, schema-qualified and quoted
-  bool comparable = true;  // has an equality operator (json, xml, geometric types have none)
+  bool comparable = true;                      // has an equality operator (json, xml, geometric types have none)
 };
 
 struct UniqueKey {
-  std::string name;                  // constraint or index name
+  std::string name;  // constraint or index name
   std::vector<std::string> columns;
-  bool constraint = true;            // false: a unique index only (Prisma's many-to-many tables)
+  bool constraint = true;  // false: a unique index only (Prisma's many-to-many tables)
 };
 
 struct ForeignKey {
@@ -57,7 +57,7 @@ struct Table {
   uint32_t oid = 0;
   std::string schema;
   std::string name;
-  bool partitioned = false;          // rows read through this parent include its partitions
+  bool partitioned = false;  // rows read through this parent include its partitions
   std::vector<Column> columns;
   std::vector<std::string> primary_key;
   std::vector<UniqueKey> unique_keys;
@@ -73,8 +73,8 @@ struct Table {
 
 // Tables in dependency order, with the groups that must be written together.
 struct TableOrder {
-  std::vector<size_t> order;                   // indexes into the table list, parents first
-  std::vector<std::vector<size_t>> components; // cycles and self-references, members in order
+  std::vector<size_t> order;                    // indexes into the table list, parents first
+  std::vector<std::vector<size_t>> components;  // cycles and self-references, members in order
 };
 
 }  // namespace pgtote

@@ -23,7 +23,7 @@ struct SnapshotInfo {
   std::string server_version;
   std::string database;
   std::vector<std::pair<std::string, std::string>> order;  // schema, name
-  std::vector<std::vector<size_t>> components;            // positions in `order`
+  std::vector<std::vector<size_t>> components;             // positions in `order`
 };
 
 // Parses one complete JSON value (tests, small documents). Throws Error(bad_snapshot).

@@ -14,7 +14,7 @@ namespace pgtote {
 
 struct SnapshotHeader {
   std::string tool_version;
-  std::string exported_at;     // ISO 8601, UTC
+  std::string exported_at;  // ISO 8601, UTC
   std::string server_version;
   std::string database;
 };

@@ -16,7 +16,7 @@ struct TableSelection {
   std::vector<std::string> exclude_patterns;  // -T
   bool include_migration_tables = false;
   bool skip_audit = false;
-  std::vector<std::string> audit_patterns;    // empty: the defaults (*audit*, schema audit)
+  std::vector<std::string> audit_patterns;  // empty: the defaults (*audit*, schema audit)
 };
 
 struct FilterResult {
