@@ -1,0 +1,242 @@
+// The import's checks before any write, and the dry run's predictions: set-based queries over
+// the staging tables, never one statement per row.
+#include <algorithm>
+
+#include "pgtote/error.h"
+#include "pgtote/import_session.h"
+#include "pgtote/import_sql.h"
+
+namespace pgtote {
+
+namespace {
+
+constexpr int example_limit = 5;
+
+std::string assignment(const std::vector<std::string>& columns, const Result& r, int row, int first) {
+  std::string names, values;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    names += (i ? ", " : "") + columns[i];
+    values +=
+        (i ? ", " : "") +
+        (r.is_null(row, first + static_cast<int>(i)) ? std::string("NULL") : r.text(row, first + static_cast<int>(i)));
+  }
+  return columns.size() == 1 ? names + "=" + values : "(" + names + ")=(" + values + ")";
+}
+
+std::vector<std::string> match_columns(const TablePlan& plan) {
+  if (!plan.key.empty()) return plan.key;
+  std::vector<std::string> all;
+  for (const auto& c : plan.columns) all.push_back(c.name);
+  return all;
+}
+
+// The checks, with the session's state under its own names.
+struct Checks {
+  ImportSession& session;
+  const ImportOptions& options = session.options;
+  Connection& connection = session.connection;
+  std::vector<TablePlan>& plans = session.plans;
+  std::vector<TableImportStats>& stats = session.stats;
+  ImportResult& result = session.result;
+
+  const TablePlan* staged_plan(const std::string& schema, const std::string& name) const {
+    return session.staged_plan(schema, name);
+  }
+  std::vector<std::pair<const ForeignKey*, const Table*>> checked_foreign_keys(const TablePlan& plan) const {
+    return session.checked_foreign_keys(plan);
+  }
+
+  void add_problem(const TablePlan& plan, const std::string& kind, uint64_t count, bool blocking,
+                   std::vector<std::string> examples) {
+    if (count == 0) return;
+    result.problems.push_back(
+        {plan.snapshot.qualified_name(), kind, count, blocking, blocking ? "" : "skipped", std::move(examples)});
+  }
+
+  void check_keys_unique(const TablePlan& plan) {
+    if (plan.key.empty()) return;
+    Result r = connection.exec(import_sql::duplicate_keys(plan));
+    if (r.number(0, 0) > 0)
+      throw Error(ExitCode::bad_snapshot, "snapshot: table " + plan.snapshot.qualified_name() + " holds " +
+                                              r.text(0, 0) + " duplicated values of its key (" + plan.key_source + ")");
+  }
+
+  void check_not_null(const TablePlan& plan, TableImportStats& s) {
+    std::vector<std::string> columns;
+    for (const auto& c : plan.columns)
+      if (c.not_null) columns.push_back(c.name);
+    if (columns.empty()) return;
+    Result counts = connection.exec(import_sql::null_counts(plan, columns));
+    for (size_t i = 0; i < columns.size(); ++i) {
+      uint64_t n = static_cast<uint64_t>(counts.number(0, static_cast<int>(i)));
+      if (n == 0) continue;
+      Result rows = connection.exec(import_sql::null_rows(plan, columns[i], example_limit));
+      std::vector<std::string> examples;
+      for (int r = 0; r < rows.rows(); ++r)
+        examples.push_back("row " + rows.text(r, 0) + ": " + columns[i] + " is NULL");
+      add_problem(plan, "not null", n, true, examples);
+      s.errors += n;
+    }
+  }
+
+  void check_parents(const TablePlan& plan, TableImportStats& s) {
+    for (auto [fk, parent] : checked_foreign_keys(plan)) {
+      const TablePlan* parent_plan = staged_plan(parent->schema, parent->name);
+      Result r = connection.exec(
+          import_sql::missing_parents(plan, *fk, *parent, parent_plan ? parent_plan->stage : "", example_limit));
+      if (r.rows() == 0) continue;
+      std::vector<std::string> examples;
+      for (int i = 0; i < r.rows(); ++i)
+        examples.push_back("row " + r.text(i, 1) + ": " + assignment(fk->columns, r, i, 2) + " has no row in " +
+                           parent->qualified_name() + " (neither in the snapshot nor in the target)");
+      add_problem(plan, "missing parent", static_cast<uint64_t>(r.number(0, 0)), true, examples);
+      s.errors += static_cast<uint64_t>(r.number(0, 0));
+    }
+  }
+
+  // Unique keys of the target other than the match key.
+  std::vector<const UniqueKey*> other_unique_keys(const TablePlan& plan) {
+    std::vector<const UniqueKey*> out;
+    for (const auto& unique : plan.target->unique_keys) {
+      if (unique.columns != plan.key && writes_all(plan, unique.columns)) out.push_back(&unique);
+    }
+    return out;
+  }
+
+  void check_conflicts(const TablePlan& plan, TableImportStats& s) {
+    std::vector<std::string> key = match_columns(plan);
+    for (const UniqueKey* unique : other_unique_keys(plan)) {
+      Result r = connection.exec(import_sql::conflicts(plan, *unique, example_limit));
+      if (r.rows() == 0) continue;
+      std::vector<std::string> examples;
+      int k = static_cast<int>(key.size()), u = static_cast<int>(unique->columns.size());
+      for (int i = 0; i < r.rows(); ++i)
+        examples.push_back("row " + r.text(i, 1) + " " + assignment(key, r, i, 2) + ": " +
+                           assignment(unique->columns, r, i, 2 + k) + " is already held by the target's row " +
+                           assignment(key, r, i, 2 + k + u));
+      uint64_t n = static_cast<uint64_t>(r.number(0, 0));
+      add_problem(plan, "conflict", n, !options.skip_conflicts, examples);
+      s.conflicts += n;
+      if (options.skip_conflicts) {
+        Result deleted = connection.exec(import_sql::delete_conflicts(plan, *unique));
+        uint64_t gone = deleted.affected_rows();
+        s.skipped += gone;
+        s.unchanged -= gone;
+      }
+    }
+  }
+
+  void check_existing(const TablePlan& plan, TableImportStats& s) {
+    Result r = connection.exec(import_sql::existing_rows(plan, example_limit));
+    if (r.rows() == 0) return;
+    std::vector<std::string> key = match_columns(plan);
+    std::vector<std::string> examples;
+    for (int i = 0; i < r.rows(); ++i)
+      examples.push_back("row " + r.text(i, 1) + ": " + assignment(key, r, i, 2) + " exists");
+    add_problem(plan, "existing row", static_cast<uint64_t>(r.number(0, 0)), true, examples);
+    s.errors += static_cast<uint64_t>(r.number(0, 0));
+  }
+
+  // After --skip-conflicts removed rows: rows that lost their parent with them go too, in
+  // order, repeated until nothing changes (cycles can cascade back).
+  void skip_orphans() {
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (size_t i = 0; i < plans.size(); ++i) {
+        if (plans[i].skipped) continue;
+        for (auto [fk, parent] : checked_foreign_keys(plans[i])) {
+          const TablePlan* parent_plan = staged_plan(parent->schema, parent->name);
+          if (!parent_plan) continue;  // parents only in the target were checked already
+          Result deleted =
+              connection.exec(import_sql::delete_missing_parents(plans[i], *fk, *parent, parent_plan->stage));
+          uint64_t gone = deleted.affected_rows();
+          if (gone == 0) continue;
+          stats[i].skipped += gone;
+          stats[i].unchanged -= gone;
+          changed = true;
+        }
+      }
+    }
+  }
+
+  void check_all() {
+    // Parents are checked before --skip-conflicts removes any row, so only rows that were
+    // orphans from the start count as errors; those orphaned by the skips are skipped too.
+    for (size_t i = 0; i < plans.size(); ++i) {
+      if (plans[i].skipped) continue;
+      auto started = Clock::now();
+      check_keys_unique(plans[i]);
+      check_not_null(plans[i], stats[i]);
+      check_parents(plans[i], stats[i]);
+      if (options.existing == ExistingRows::fail) check_existing(plans[i], stats[i]);
+      stats[i].seconds += since(started);
+    }
+    bool skipped_any = false;
+    for (size_t i = 0; i < plans.size(); ++i) {
+      if (plans[i].skipped) continue;
+      auto started = Clock::now();
+      uint64_t before = stats[i].skipped;
+      check_conflicts(plans[i], stats[i]);
+      skipped_any = skipped_any || stats[i].skipped != before;
+      stats[i].seconds += since(started);
+    }
+    if (skipped_any) skip_orphans();
+  }
+
+  void predict() {
+    for (size_t i = 0; i < plans.size(); ++i) {
+      if (plans[i].skipped) continue;
+      auto started = Clock::now();
+      Result r = connection.exec(import_sql::classify(plans[i]));
+      uint64_t staged = static_cast<uint64_t>(r.number(0, 0));
+      stats[i].inserted = static_cast<uint64_t>(r.number(0, 1));
+      stats[i].updated = options.existing == ExistingRows::update ? static_cast<uint64_t>(r.number(0, 2)) : 0;
+      stats[i].unchanged = staged - stats[i].inserted - stats[i].updated;
+      if (options.show_diff > 0 && stats[i].updated > 0) show_diff(plans[i]);
+      stats[i].seconds += since(started);
+    }
+  }
+
+  void show_diff(const TablePlan& plan) {
+    Result r = connection.exec(import_sql::changed_rows(plan, options.show_diff));
+    std::vector<std::string> key = match_columns(plan);
+    for (int row = 0; row < r.rows(); ++row) {
+      std::string line = plan.snapshot.qualified_name() + " row " + r.text(row, 0);
+      std::string key_text;
+      for (size_t c = 0; c < plan.columns.size(); ++c) {
+        int before = 1 + 2 * static_cast<int>(c), after = before + 1;
+        auto shown = [&](int col) { return r.is_null(row, col) ? std::string("NULL") : r.text(row, col); };
+        if (plan.columns[c].in_key)
+          key_text += (key_text.empty() ? "" : ", ") + plan.columns[c].name + "=" + shown(after);
+        else if (r.is_null(row, before) != r.is_null(row, after) || shown(before) != shown(after))
+          line += "\n    " + plan.columns[c].name + ": " + shown(before) + " -> " + shown(after);
+      }
+      result.diffs.push_back(line.insert(plan.snapshot.qualified_name().size(), " (" + key_text + ")"));
+    }
+  }
+};
+
+}  // namespace
+
+const TablePlan* ImportSession::staged_plan(const std::string& schema, const std::string& name) const {
+  auto it = plan_by_name.find({schema, name});
+  if (it == plan_by_name.end() || plans[it->second].skipped) return nullptr;
+  return &plans[it->second];
+}
+
+std::vector<std::pair<const ForeignKey*, const Table*>> ImportSession::checked_foreign_keys(
+    const TablePlan& plan) const {
+  std::vector<std::pair<const ForeignKey*, const Table*>> out;
+  for (const auto& fk : plan.target->foreign_keys) {
+    if (!writes_all(plan, fk.columns)) continue;
+    for (const auto& t : target_tables)
+      if (t.schema == fk.ref_schema && t.name == fk.ref_table) out.push_back({&fk, &t});
+  }
+  return out;
+}
+
+void check_before_writing(ImportSession& session) { Checks{session}.check_all(); }
+
+void predict_counts(ImportSession& session) { Checks{session}.predict(); }
+
+}  // namespace pgtote
