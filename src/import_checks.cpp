@@ -143,7 +143,7 @@ struct Checks {
     for (bool changed = true; changed;) {
       changed = false;
       for (size_t i = 0; i < plans.size(); ++i) {
-        if (plans[i].skipped) continue;
+        if (plans[i].skipped || plans[i].direct) continue;
         for (auto [fk, parent] : checked_foreign_keys(plans[i])) {
           const TablePlan* parent_plan = staged_plan(parent->schema, parent->name);
           if (!parent_plan) continue;  // parents only in the target were checked already
@@ -163,7 +163,7 @@ struct Checks {
     // Parents are checked before --skip-conflicts removes any row, so only rows that were
     // orphans from the start count as errors; those orphaned by the skips are skipped too.
     for (size_t i = 0; i < plans.size(); ++i) {
-      if (plans[i].skipped) continue;
+      if (plans[i].skipped || plans[i].direct) continue;
       auto started = Clock::now();
       check_keys_unique(plans[i]);
       check_not_null(plans[i], stats[i]);
@@ -173,7 +173,7 @@ struct Checks {
     }
     bool skipped_any = false;
     for (size_t i = 0; i < plans.size(); ++i) {
-      if (plans[i].skipped) continue;
+      if (plans[i].skipped || plans[i].direct) continue;
       auto started = Clock::now();
       uint64_t before = stats[i].skipped;
       check_conflicts(plans[i], stats[i]);
@@ -185,7 +185,7 @@ struct Checks {
 
   void predict() {
     for (size_t i = 0; i < plans.size(); ++i) {
-      if (plans[i].skipped) continue;
+      if (plans[i].skipped || plans[i].direct) continue;
       auto started = Clock::now();
       Result r = connection.exec(import_sql::classify(plans[i]));
       uint64_t staged = static_cast<uint64_t>(r.number(0, 0));
@@ -220,7 +220,7 @@ struct Checks {
 
 const TablePlan* ImportSession::staged_plan(const std::string& schema, const std::string& name) const {
   auto it = plan_by_name.find({schema, name});
-  if (it == plan_by_name.end() || plans[it->second].skipped) return nullptr;
+  if (it == plan_by_name.end() || plans[it->second].skipped || plans[it->second].direct) return nullptr;
   return &plans[it->second];
 }
 

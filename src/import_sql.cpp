@@ -88,6 +88,15 @@ std::string copy_stage(const TablePlan& plan) {
          (plan.columns.empty() ? "" : ", " + written_list(plan, "")) + ") FROM STDIN";
 }
 
+std::string copy_into_target(const TablePlan& plan) {
+  return "COPY " + quote_qualified(plan.target->schema, plan.target->name) + " (" + written_list(plan, "") +
+         ") FROM STDIN";
+}
+
+std::string target_is_empty(const TablePlan& plan) {
+  return "SELECT NOT EXISTS (SELECT 1 FROM " + target(plan) + ")";
+}
+
 std::string duplicate_keys(const TablePlan& plan) {
   std::string keys;
   for (const auto& k : plan.key) keys += (keys.empty() ? "" : ", ") + quote_ident(k);

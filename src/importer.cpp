@@ -58,6 +58,9 @@ struct Importer : ImportSession {
   // file -> plan -> stage, one table at a time as the snapshot streams by.
   std::vector<std::vector<size_t>> stage_all() {
     SnapshotReader reader(options.snapshot_path);
+    std::set<size_t> cycle_members;  // tables written together with others: never copied directly
+    for (const auto& component : reader.info().components)
+      if (component.size() > 1) cycle_members.insert(component.begin(), component.end());
     std::set<std::pair<std::string, std::string>> snapshot_tables(reader.info().order.begin(),
                                                                   reader.info().order.end());
     Progress progress(options.progress);
@@ -86,6 +89,7 @@ struct Importer : ImportSession {
         plans.push_back(plan_table(table, position, target_tables, options.selection, options.ignore_missing_columns));
       }
       TablePlan& plan = plans.back();
+      plan.direct = !plan.skipped && copies_directly(plan, cycle_members);
       TableImportStats s;
       s.schema = table.schema;
       s.name = table.name;
@@ -96,13 +100,28 @@ struct Importer : ImportSession {
         progress.start("staging " + table.qualified_name());
         uint64_t rows = stage_table(connection, plan, reader, options.snapshot_path);
         progress.finish(rows, 0);
-        s.unchanged = rows;  // staged; split into inserted/updated/unchanged later
+        if (plan.direct) s.inserted = rows;
+        else s.unchanged = rows;  // staged; split into inserted/updated/unchanged later
       }
       s.seconds = since(started);
       stats.push_back(s);
       plan_by_name[{table.schema, table.name}] = position;
     }
     return reader.info().components;
+  }
+
+  // A first import of a table: the target table is empty, it is not part of a multi-table cycle,
+  // and no parent of it waits in a stage (its rows would not be there yet).
+  bool copies_directly(const TablePlan& plan, const std::set<size_t>& cycle_members) {
+    if (!options.direct_copy || options.dry_run || options.continue_on_error || options.snapshot_path == "-" ||
+        plan.columns.empty() || cycle_members.count(plan.position))
+      return false;
+    for (auto [fk, parent] : checked_foreign_keys(plan)) {
+      auto it = plan_by_name.find({parent->schema, parent->name});
+      bool self = parent->schema == plan.snapshot.schema && parent->name == plan.snapshot.name;
+      if (!self && it != plan_by_name.end() && !plans[it->second].skipped && !plans[it->second].direct) return false;
+    }
+    return connection.exec(import_sql::target_is_empty(plan)).boolean(0, 0);
   }
 
   // The write units in order: each staged table alone, or a cycle's staged tables together.
@@ -114,12 +133,12 @@ struct Importer : ImportSession {
     std::vector<bool> done(plans.size(), false);
     std::vector<std::vector<size_t>> groups;
     for (size_t i = 0; i < plans.size(); ++i) {
-      if (done[i] || plans[i].skipped) continue;
+      if (done[i] || plans[i].skipped || plans[i].direct) continue;
       std::vector<size_t> members{i};
       if (component_of[i] >= 0) {
         members.clear();
         for (size_t m : components[static_cast<size_t>(component_of[i])])
-          if (!plans[m].skipped) members.push_back(m);
+          if (!plans[m].skipped && !plans[m].direct) members.push_back(m);
       }
       for (size_t m : members) done[m] = true;
       groups.push_back(members);
@@ -275,7 +294,19 @@ struct Importer : ImportSession {
 }  // namespace
 
 ImportResult run_import(const ImportOptions& options, const std::function<void(const std::string&)>& notify) {
-  Importer importer(options, notify);
+  if (options.direct_copy) {
+    try {
+      Importer importer(options, notify);
+      return importer.run();
+    } catch (const Error& e) {
+      if (e.code() != ExitCode::database) throw;
+      // A direct copy failed (or the merge did): nothing was kept. Start over with stages, so
+      // the checks report every problem by name before any write.
+    }
+  }
+  ImportOptions staged = options;
+  staged.direct_copy = false;
+  Importer importer(staged, notify);
   return importer.run();
 }
 

@@ -59,8 +59,8 @@ std::string rejected_message(const TablePlan& plan, const std::string& snapshot_
 
 uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotReader& reader,
                      const std::string& snapshot_path) {
-  connection.exec(import_sql::create_stage(plan));
-  auto copy = connection.copy_in(import_sql::copy_stage(plan));
+  if (!plan.direct) connection.exec(import_sql::create_stage(plan));
+  auto copy = connection.copy_in(plan.direct ? import_sql::copy_into_target(plan) : import_sql::copy_stage(plan));
   std::vector<JsonValue> values;
   std::string buffer, scratch;
   buffer.reserve(send_threshold + 65536);
@@ -73,9 +73,10 @@ uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotRead
         throw Error(ExitCode::bad_snapshot, "snapshot: table " + plan.snapshot.qualified_name() + ", row " +
                                                 std::to_string(rows) + " has " + std::to_string(values.size()) +
                                                 " values but the table has " + std::to_string(expected) + " columns");
-      buffer += std::to_string(rows);
-      for (const auto& column : plan.columns) {
-        buffer += '\t';
+      if (!plan.direct) buffer += std::to_string(rows);
+      for (size_t c = 0; c < plan.columns.size(); ++c) {
+        const ImportColumn& column = plan.columns[c];
+        if (c > 0 || !plan.direct) buffer += '\t';
         scratch.clear();
         bool not_null;
         try {
@@ -98,7 +99,8 @@ uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotRead
     if (!buffer.empty()) copy.put(buffer);
     copy.finish();
   } catch (const Error& e) {
-    if (e.code() == ExitCode::database)
+    // A direct copy's failure (a missing parent, say) is for the importer to retry with stages.
+    if (e.code() == ExitCode::database && !plan.direct)
       throw Error(ExitCode::rejected, rejected_message(plan, snapshot_path, e.what()));
     throw;
   }

@@ -32,6 +32,8 @@ struct TablePlan {
   size_t position = 0;                // in the snapshot's order
   bool skipped = false;
   std::string skip_reason;
+  // Copied straight into its target table, which was empty: no stage, no merge (first imports).
+  bool direct = false;
 };
 
 // Throws Error(drift) when the target has no such table or lacks a snapshot column (unless

@@ -14,6 +14,10 @@ inline constexpr const char* row_column = "__pgtote_row";  // snapshot row numbe
 
 std::string create_stage(const TablePlan& plan);
 std::string copy_stage(const TablePlan& plan);
+// COPY straight into the target table (a direct plan); identity values are kept as given.
+std::string copy_into_target(const TablePlan& plan);
+// One row: whether the target table has no row.
+std::string target_is_empty(const TablePlan& plan);
 
 // Rows whose match key appears twice in the stage: count.
 std::string duplicate_keys(const TablePlan& plan);

@@ -26,6 +26,10 @@ struct ImportOptions {
   bool ignore_missing_columns = false;  // import the shared columns only
   bool allow_remote = false;            // write to a host that is not local (--yes, PGTOTE_ALLOW_REMOTE=1)
   bool continue_on_error = false;       // commit level by level, set rejected rows aside
+  // Tables that are empty in the target (and whose parents are too) are copied straight in,
+  // without a stage: a first import runs at COPY speed. If that fails, the import starts over
+  // with stages, so every problem is reported as usual. Off for dry runs and stdin.
+  bool direct_copy = true;
   bool disable_triggers = false;
   int show_diff = 0;  // changed rows shown per table in --dry-run
   bool progress = true;

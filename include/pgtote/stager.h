@@ -11,6 +11,7 @@
 namespace pgtote {
 
 // Creates the stage and copies the reader's current table into it; returns the rows staged.
+// A `direct` plan copies straight into its (empty) target table instead.
 // A value the snapshot cannot hold for its column: Error(bad_snapshot) naming table, row, column.
 // A value the target's type rejects: Error(rejected) with the server's message, the table, the
 // row (number and key, read again from `snapshot_path`) and the column.
