@@ -100,8 +100,10 @@ struct Importer : ImportSession {
         progress.start("staging " + table.qualified_name());
         uint64_t rows = stage_table(connection, plan, reader, options.snapshot_path);
         progress.finish(rows, 0);
-        if (plan.direct) s.inserted = rows;
-        else s.unchanged = rows;  // staged; split into inserted/updated/unchanged later
+        if (plan.direct)
+          s.inserted = rows;
+        else
+          s.unchanged = rows;  // staged; split into inserted/updated/unchanged later
       }
       s.seconds = since(started);
       stats.push_back(s);
@@ -266,7 +268,7 @@ struct Importer : ImportSession {
       connection.exec("ROLLBACK");
     } else if (blocked) {
       connection.exec("ROLLBACK");
-      for (auto& s : stats) s.unchanged = 0;  // nothing was written
+      for (auto& s : stats) s.inserted = s.updated = s.unchanged = 0;  // nothing was written, direct copies neither
     } else if (options.continue_on_error) {
       merge_level_by_level(write_groups(components));
       bump_sequences();

@@ -398,3 +398,14 @@ TEST_CASE("a re-indented snapshot (python -m json.tool) imports to the same resu
   CHECK(again.totals.updated == 0);
   CHECK(again.totals.inserted == 0);
 }
+
+TEST_CASE("a first import stopped by drift in a late table reports nothing written [db]") {
+  RoundTrip rt;
+  rt.target.exec("ALTER TABLE no_key DROP COLUMN b");  // no foreign keys: earlier tables copy directly
+  auto before = test::table_digests(rt.target);
+  ImportResult refused = import_into(rt.target, rt.path);
+  CHECK(refused.drift_blocks);
+  CHECK(refused.totals.inserted == 0);
+  CHECK(refused.totals.updated == 0);
+  CHECK(test::table_digests(rt.target) == before);
+}
