@@ -133,12 +133,6 @@ int run_order_command(int argc, char** argv) {
   return 0;
 }
 
-std::string key_text(const std::vector<std::string>& columns) {
-  std::string out = "(";
-  for (size_t i = 0; i < columns.size(); ++i) out += (i ? ", " : "") + columns[i];
-  return out + ")";
-}
-
 int run_inspect_command(int argc, char** argv) {
   cxxopts::Options options("inspect", "Prints a snapshot's header and its tables with row counts and keys.");
   options.add_options()("file", "snapshot file", cxxopts::value<std::string>())("h,help", "show this help");

@@ -70,11 +70,18 @@ OrderedTables select_and_order(Connection& connection, const TableSelection& sel
 
 namespace {
 
-// Streams one table's rows from COPY into `writer`; returns the row count. Stops early (with an
-// Error) when `abort` turns true, so a failed parallel export does not read on.
-uint64_t write_table_rows(Connection& connection, const Table& table, SnapshotWriter& writer, Progress* progress,
-                          const std::atomic<bool>* abort) {
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Writes one table's section: its description, then its rows streamed from COPY. Stops early
+// (with an Error) when `abort` turns true, so a failed parallel export does not read on.
+TableStats write_table(Connection& connection, const Table& table, SnapshotWriter& writer, Progress* progress,
+                       const std::atomic<bool>* abort) {
+  auto started = std::chrono::steady_clock::now();
   uint64_t rows = 0, bytes_before = writer.bytes();
+  if (progress) progress->start(table.qualified_name());
+  writer.begin_table(table);
   std::string sql = "COPY (" + select_rows_sql(table) + ") TO STDOUT";
   try {
     auto copy = connection.copy_out(sql);
@@ -91,11 +98,9 @@ uint64_t write_table_rows(Connection& connection, const Table& table, SnapshotWr
     throw Error(ExitCode::failure,
                 "exporting table " + table.qualified_name() + ", row " + std::to_string(rows + 1) + ": " + e.what());
   }
-  return rows;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  writer.end_table(rows);
+  if (progress) progress->finish(rows, writer.bytes() - bytes_before);
+  return {table.schema, table.name, rows, writer.bytes() - bytes_before, seconds_since(started)};
 }
 
 // One table read by a worker: its snapshot section, encoded into an anonymous temporary file.
@@ -152,11 +157,7 @@ bool export_in_parallel(Connection& main, const ExportOptions& options, const st
             throw Error(ExitCode::file, std::string("cannot write a temporary file: ") + std::strerror(errno));
         });
         writer.continue_after(i);
-        auto started = std::chrono::steady_clock::now();
-        writer.begin_table(*tables[i]);
-        uint64_t rows = write_table_rows(connection, *tables[i], writer, nullptr, &abort);
-        writer.end_table(rows);
-        spool.stats = {tables[i]->schema, tables[i]->name, rows, writer.bytes(), seconds_since(started)};
+        spool.stats = write_table(connection, *tables[i], writer, nullptr, &abort);
       } catch (...) {
         spool.error = std::current_exception();
         abort = true;
@@ -228,16 +229,8 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
   } else {
     Progress progress(options.progress);
     for (const Table* table : tables) {
-      auto started = std::chrono::steady_clock::now();
-      uint64_t bytes_before = writer.bytes();
-      progress.start(table->qualified_name());
-      writer.begin_table(*table);
-      uint64_t rows = write_table_rows(connection, *table, writer, &progress, nullptr);
-      writer.end_table(rows);
-      progress.finish(rows, writer.bytes() - bytes_before);
-      result.tables.push_back(
-          {table->schema, table->name, rows, writer.bytes() - bytes_before, seconds_since(started)});
-      result.totals.rows += rows;
+      result.tables.push_back(write_table(connection, *table, writer, &progress, nullptr));
+      result.totals.rows += result.tables.back().rows;
     }
   }
   writer.end();

@@ -10,12 +10,6 @@ namespace pgtote {
 
 namespace {
 
-std::string key_text(const std::vector<std::string>& columns) {
-  std::string out = "(";
-  for (size_t i = 0; i < columns.size(); ++i) out += (i ? ", " : "") + columns[i];
-  return out + ")";
-}
-
 std::vector<std::vector<std::string>> unique_sets(const Table& table) {
   std::vector<std::vector<std::string>> sets;
   for (const auto& unique : table.unique_keys) sets.push_back(unique.columns);

@@ -71,6 +71,13 @@ struct Table {
   }
 };
 
+// "(a, b)": a key's columns, for messages.
+inline std::string key_text(const std::vector<std::string>& columns) {
+  std::string out = "(";
+  for (size_t i = 0; i < columns.size(); ++i) out += (i ? ", " : "") + columns[i];
+  return out + ")";
+}
+
 // Tables in dependency order, with the groups that must be written together.
 struct TableOrder {
   std::vector<size_t> order;                    // indexes into the table list, parents first
