@@ -239,4 +239,11 @@ void check_before_writing(ImportSession& session) { Checks{session}.check_all();
 
 void predict_counts(ImportSession& session) { Checks{session}.predict(); }
 
+void show_diffs(ImportSession& session) {
+  Checks checks{session};
+  if (session.options.existing != ExistingRows::update) return;
+  for (const auto& plan : session.plans)
+    if (!plan.skipped && !plan.direct && !plan.key.empty()) checks.show_diff(plan);
+}
+
 }  // namespace pgtote

@@ -88,6 +88,12 @@ TablePlan plan_table(const Table& snapshot, size_t position, const std::vector<T
     plan.columns.push_back(std::move(written));
   }
   choose_key(plan);
+  while (std::any_of(plan.columns.begin(), plan.columns.end(),
+                     [&](const ImportColumn& c) { return c.name == plan.row_column; }))
+    plan.row_column += "_";
+  for (const auto& fk : target->foreign_keys)
+    if (fk.ref_schema == target->schema && fk.ref_table == target->name && writes_all(plan, fk.columns))
+      plan.self_referencing = true;
   return plan;
 }
 

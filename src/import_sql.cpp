@@ -9,33 +9,34 @@ namespace {
 
 std::string column_of(const std::string& alias, const std::string& column) { return alias + "." + quote_ident(column); }
 
-// a.k1 = b.k1 AND ... over the match key; the whole row (NULL-safe) when there is none.
+// Columns as a row constructor, for the record image operators.
+std::string row_of(const TablePlan& plan, const std::string& alias) {
+  std::string out;
+  for (const auto& c : plan.columns) out += (out.empty() ? "" : ", ") + column_of(alias, c.name);
+  return "ROW(" + out + ")";
+}
+
+// record_image_eq is the function behind `*=`; called by name, since the parser expands an
+// operator between two ROW() constructors into one comparison per column.
+std::string identical(const TablePlan& plan, const std::string& a, const std::string& b) {
+  return "pg_catalog.record_image_eq(" + row_of(plan, a) + ", " + row_of(plan, b) + ")";
+}
+
+// a.k1 = b.k1 AND ... over the match key; without one, the whole row, identical byte for byte
+// (`*=` compares stored images: NULLs equal, 10.5 unlike 10.50, 'A' unlike 'a' in citext).
 std::string key_match(const TablePlan& plan, const std::string& a, const std::string& b) {
   std::string out;
-  if (plan.key.empty()) {
-    std::string left, right;
-    for (const auto& c : plan.columns) {
-      std::string cast = c.comparable ? "" : "::text";
-      left += (left.empty() ? "" : ", ") + column_of(a, c.name) + cast;
-      right += (right.empty() ? "" : ", ") + column_of(b, c.name) + cast;
-    }
-    return "ROW(" + left + ") IS NOT DISTINCT FROM ROW(" + right + ")";
-  }
+  if (plan.key.empty()) return plan.columns.empty() ? "true" : identical(plan, a, b);
   for (const auto& k : plan.key) out += (out.empty() ? "" : " AND ") + column_of(a, k) + " = " + column_of(b, k);
   return out;
 }
 
-// The written non-key columns differ (NULL-safe); columns without equality compare as text.
+// The written columns are not identical: the target does not already store exactly the
+// snapshot's values. Compares binary images, not the type's equality, which calls 10.5 and
+// 10.50, '1 day' and '24:00:00', or citext 'A' and 'a' equal.
 std::string row_differs(const TablePlan& plan, const std::string& a, const std::string& b) {
-  std::string left, right;
-  for (const auto& c : plan.columns) {
-    if (c.in_key) continue;
-    std::string cast = c.comparable ? "" : "::text";
-    left += (left.empty() ? "" : ", ") + column_of(a, c.name) + cast;
-    right += (right.empty() ? "" : ", ") + column_of(b, c.name) + cast;
-  }
-  if (left.empty()) return "false";
-  return "ROW(" + left + ") IS DISTINCT FROM ROW(" + right + ")";
+  if (plan.columns.empty()) return "false";
+  return "NOT " + identical(plan, a, b);
 }
 
 std::string texts(const std::string& alias, const std::vector<std::string>& columns) {
@@ -54,6 +55,10 @@ std::string key_or_row_columns(const TablePlan& plan, std::vector<std::string>& 
 std::string stage(const TablePlan& plan) { return quote_ident(plan.stage); }
 std::string target(const TablePlan& plan) { return table_ref(*plan.target); }
 std::string limit_clause(int limit) { return " ORDER BY 2 LIMIT " + std::to_string(limit); }
+
+std::string row_number(const TablePlan& plan, const std::string& alias = "") {
+  return (alias.empty() ? "" : alias + ".") + quote_ident(plan.row_column);
+}
 
 std::string written_list(const TablePlan& plan, const std::string& alias) {
   std::string out;
@@ -79,13 +84,13 @@ std::string orphan_condition(const ForeignKey& fk, const Table& parent, const st
 
 std::string create_stage(const TablePlan& plan) {
   // Same column types as the target, no constraints: every problem is found by a query later.
-  return "CREATE TEMPORARY TABLE " + stage(plan) + " AS SELECT 0::bigint AS " + quote_ident(row_column) +
+  return "CREATE TEMPORARY TABLE " + stage(plan) + " AS SELECT 0::bigint AS " + row_number(plan) +
          (plan.columns.empty() ? "" : ", " + written_list(plan, "")) + " FROM " + target(plan) + " WITH NO DATA";
 }
 
 std::string copy_stage(const TablePlan& plan) {
-  return "COPY " + stage(plan) + " (" + quote_ident(row_column) +
-         (plan.columns.empty() ? "" : ", " + written_list(plan, "")) + ") FROM STDIN";
+  return "COPY " + stage(plan) + " (" + row_number(plan) + (plan.columns.empty() ? "" : ", " + written_list(plan, "")) +
+         ") FROM STDIN";
 }
 
 std::string copy_into_target(const TablePlan& plan) {
@@ -93,9 +98,7 @@ std::string copy_into_target(const TablePlan& plan) {
          ") FROM STDIN";
 }
 
-std::string target_is_empty(const TablePlan& plan) {
-  return "SELECT NOT EXISTS (SELECT 1 FROM " + target(plan) + ")";
-}
+std::string target_is_empty(const TablePlan& plan) { return "SELECT NOT EXISTS (SELECT 1 FROM " + target(plan) + ")"; }
 
 std::string duplicate_keys(const TablePlan& plan) {
   std::string keys;
@@ -111,13 +114,13 @@ std::string null_counts(const TablePlan& plan, const std::vector<std::string>& c
 }
 
 std::string null_rows(const TablePlan& plan, const std::string& column, int limit) {
-  return "SELECT " + quote_ident(row_column) + " FROM " + stage(plan) + " WHERE " + quote_ident(column) +
+  return "SELECT " + row_number(plan) + " FROM " + stage(plan) + " WHERE " + quote_ident(column) +
          " IS NULL ORDER BY 1 LIMIT " + std::to_string(limit);
 }
 
 std::string missing_parents(const TablePlan& plan, const ForeignKey& fk, const Table& parent,
                             const std::string& parent_stage, int limit) {
-  return "SELECT count(*) OVER (), s." + quote_ident(row_column) + texts("s", fk.columns) + " FROM " + stage(plan) +
+  return "SELECT count(*) OVER (), " + row_number(plan, "s") + texts("s", fk.columns) + " FROM " + stage(plan) +
          " s WHERE " + orphan_condition(fk, parent, parent_stage) + limit_clause(limit);
 }
 
@@ -132,7 +135,7 @@ std::string conflicts(const TablePlan& plan, const UniqueKey& unique, int limit)
   std::string match;
   for (const auto& c : unique.columns)
     match += (match.empty() ? "" : " AND ") + column_of("t", c) + " = " + column_of("s", c);
-  return "SELECT count(*) OVER (), s." + quote_ident(row_column) + texts("s", key) + texts("s", unique.columns) +
+  return "SELECT count(*) OVER (), " + row_number(plan, "s") + texts("s", key) + texts("s", unique.columns) +
          texts("t", key) + " FROM " + stage(plan) + " s JOIN " + target(plan) + " t ON " + match + " WHERE NOT (" +
          key_match(plan, "t", "s") + ")" + limit_clause(limit);
 }
@@ -148,7 +151,7 @@ std::string delete_conflicts(const TablePlan& plan, const UniqueKey& unique) {
 std::string existing_rows(const TablePlan& plan, int limit) {
   std::vector<std::string> key;
   key_or_row_columns(plan, key);
-  return "SELECT count(*) OVER (), s." + quote_ident(row_column) + texts("s", key) + " FROM " + stage(plan) +
+  return "SELECT count(*) OVER (), " + row_number(plan, "s") + texts("s", key) + " FROM " + stage(plan) +
          " s WHERE EXISTS (SELECT 1 FROM " + target(plan) + " t WHERE " + key_match(plan, "t", "s") + ")" +
          limit_clause(limit);
 }
@@ -157,53 +160,80 @@ std::string classify(const TablePlan& plan) {
   std::string exists = "EXISTS (SELECT 1 FROM " + target(plan) + " t WHERE " + key_match(plan, "t", "s") + ")";
   if (plan.key.empty())  // whole-row match: present or not, never "changed"
     return "SELECT count(*), count(*) FILTER (WHERE NOT " + exists + "), 0 FROM " + stage(plan) + " s";
-  return "SELECT count(*), count(*) FILTER (WHERE t.pgtote_present IS NULL), count(*) FILTER (WHERE t.pgtote_present "
-         "AND " +
-         row_differs(plan, "t", "s") + ") FROM " + stage(plan) + " s LEFT JOIN (SELECT true AS pgtote_present, " +
-         written_list(plan, "") + " FROM " + target(plan) + ") t ON " + key_match(plan, "t", "s");
+  // ctid is a system column: it cannot collide with a column of the table.
+  return "SELECT count(*), count(*) FILTER (WHERE t.ctid IS NULL), count(*) FILTER (WHERE t.ctid IS NOT NULL AND " +
+         row_differs(plan, "t", "s") + ") FROM " + stage(plan) + " s LEFT JOIN " + target(plan) + " t ON " +
+         key_match(plan, "t", "s");
 }
 
 std::string changed_rows(const TablePlan& plan, int limit) {
   std::string values;
   for (const auto& c : plan.columns)
     values += ", " + column_of("t", c.name) + "::text, " + column_of("s", c.name) + "::text";
-  return "SELECT s." + quote_ident(row_column) + values + " FROM " + stage(plan) + " s JOIN " + target(plan) +
-         " t ON " + key_match(plan, "t", "s") + " WHERE " + row_differs(plan, "t", "s") + " ORDER BY 1 LIMIT " +
+  return "SELECT " + row_number(plan, "s") + values + " FROM " + stage(plan) + " s JOIN " + target(plan) + " t ON " +
+         key_match(plan, "t", "s") + " WHERE " + row_differs(plan, "t", "s") + " ORDER BY 1 LIMIT " +
          std::to_string(limit);
 }
 
-std::string merge(const std::vector<const TablePlan*>& group, bool keep_existing, uint64_t first_row,
-                  uint64_t last_row) {
+namespace {
+
+// SET for an update: every written column but GENERATED ALWAYS identities (which the server
+// refuses to set); key columns too, so a key stored differently (citext case) becomes identical.
+std::string set_list(const TablePlan& plan) {
+  std::string set;
+  for (const auto& c : plan.columns)
+    if (!c.identity_always) set += (set.empty() ? "" : ", ") + quote_ident(c.name) + " = " + column_of("s", c.name);
+  return set;
+}
+
+std::string update_sql(const TablePlan& plan, const std::string& range) {
+  return "UPDATE " + target(plan) + " t SET " + set_list(plan) + " FROM " + stage(plan) + " s WHERE " +
+         key_match(plan, "t", "s") + " AND " + row_differs(plan, "t", "s") + range;
+}
+
+std::string insert_sql(const TablePlan& plan, const std::string& range) {
+  // INSERT INTO a partitioned table routes rows to its partitions; ONLY is for reading.
+  std::string columns = plan.columns.empty() ? "" : " (" + written_list(plan, "") + ")";
+  return "INSERT INTO " + quote_qualified(plan.target->schema, plan.target->name) + columns +
+         " OVERRIDING SYSTEM VALUE SELECT " + written_list(plan, "s") + " FROM " + stage(plan) +
+         " s WHERE NOT EXISTS (SELECT 1 FROM " + target(plan) + " t WHERE " + key_match(plan, "t", "s") + ")" + range;
+}
+
+bool updates(const TablePlan& plan, bool keep_existing) {
+  return !keep_existing && !plan.key.empty() && !set_list(plan).empty();
+}
+
+}  // namespace
+
+std::string update_changed(const TablePlan& plan) { return update_sql(plan, ""); }
+std::string insert_new(const TablePlan& plan) { return insert_sql(plan, ""); }
+
+std::string merge(const std::vector<const TablePlan*>& group, bool keep_existing, uint64_t first_row, uint64_t last_row,
+                  const std::vector<MergeParts>& parts) {
   std::string with, select;
-  std::string range = first_row <= last_row ? " AND s." + quote_ident(row_column) + " BETWEEN " +
-                                                  std::to_string(first_row) + " AND " + std::to_string(last_row)
-                                            : "";
   for (size_t i = 0; i < group.size(); ++i) {
     const TablePlan& plan = *group[i];
+    std::string range = first_row <= last_row ? " AND " + row_number(plan, "s") + " BETWEEN " +
+                                                    std::to_string(first_row) + " AND " + std::to_string(last_row)
+                                              : "";
     std::string n = std::to_string(i);
-    std::string set;
-    for (const auto& c : plan.columns)
-      if (!c.in_key) set += (set.empty() ? "" : ", ") + quote_ident(c.name) + " = " + column_of("s", c.name);
-    bool updates = !keep_existing && !plan.key.empty() && !set.empty();
-    if (updates)
-      with += std::string(with.empty() ? "WITH " : ", ") + "u" + n + " AS (UPDATE " + target(plan) + " t SET " + set +
-              " FROM " + stage(plan) + " s WHERE " + key_match(plan, "t", "s") + " AND " + row_differs(plan, "t", "s") +
-              range + " RETURNING 1)";
-    // INSERT INTO a partitioned table routes rows to its partitions; ONLY is for reading.
-    std::string insert_into = quote_qualified(plan.target->schema, plan.target->name);
-    with += std::string(with.empty() ? "WITH " : ", ") + "i" + n + " AS (INSERT INTO " + insert_into + " (" +
-            written_list(plan, "") + ") OVERRIDING SYSTEM VALUE SELECT " + written_list(plan, "s") + " FROM " +
-            stage(plan) + " s WHERE NOT EXISTS (SELECT 1 FROM " + target(plan) + " t WHERE " +
-            key_match(plan, "t", "s") + ")" + range + " RETURNING 1)";
-    select += std::string(select.empty() ? "" : ", ") + (updates ? "(SELECT count(*) FROM u" + n + ")" : "0") +
-              ", (SELECT count(*) FROM i" + n + ")";
+    MergeParts part = i < parts.size() ? parts[i] : MergeParts{};
+    bool update = part.update && updates(plan, keep_existing);
+    if (update)
+      with +=
+          std::string(with.empty() ? "WITH " : ", ") + "u" + n + " AS (" + update_sql(plan, range) + " RETURNING 1)";
+    if (part.insert)
+      with +=
+          std::string(with.empty() ? "WITH " : ", ") + "i" + n + " AS (" + insert_sql(plan, range) + " RETURNING 1)";
+    select += std::string(select.empty() ? "" : ", ") + (update ? "(SELECT count(*) FROM u" + n + ")" : "0") + ", " +
+              (part.insert ? "(SELECT count(*) FROM i" + n + ")" : "0");
   }
   return with + " SELECT " + select;
 }
 
 std::string row_json(const TablePlan& plan, uint64_t row) {
-  return "SELECT (pg_catalog.to_jsonb(s) - " + std::string("'") + row_column + "')::text FROM " + stage(plan) +
-         " s WHERE " + quote_ident(row_column) + " = " + std::to_string(row);
+  return std::string("SELECT (pg_catalog.to_jsonb(s) - '") + plan.row_column + "'" + ")::text FROM " + stage(plan) +
+         " s WHERE " + row_number(plan, "s") + " = " + std::to_string(row);
 }
 
 std::string bump_sequence(const TablePlan& plan, const std::string& column) {

@@ -16,6 +16,7 @@
 #include "pgtote/pg_conn.h"
 #include "pgtote/progress.h"
 #include "pgtote/resilient_merge.h"
+#include "pgtote/server_refusal.h"
 #include "pgtote/snapshot_reader.h"
 #include "pgtote/stager.h"
 #include "pgtote/table_filter.h"
@@ -166,27 +167,56 @@ struct Importer : ImportSession {
     }
   }
 
-  void merge_all(const std::vector<std::vector<size_t>>& groups) {
-    Progress progress(options.progress);
-    for (const auto& members : groups) {
-      auto group = group_plans(members);
-      auto started = Clock::now();
-      progress.start("merging " + group.front()->snapshot.qualified_name());
-      std::string names;
-      for (const auto* plan : group) names += (names.empty() ? "" : ", ") + plan->snapshot.qualified_name();
-      Result r = [&] {
-        try {
-          return connection.exec(import_sql::merge(group, options.existing != ExistingRows::update));
-        } catch (const Error& e) {  // a trigger, or a change made meanwhile by another session
-          throw Error(e.code(), "writing " + names + " failed, nothing was written: " + e.what());
-        }
-      }();
-      std::vector<uint64_t> updated, inserted;
+  // Writes one table or cycle: asks first what each table needs, then issues only those writes
+  // (a table with nothing to write gets no statement: no privilege needed, no rule tripped).
+  // A single table that does not reference itself is written by plain statements, updates first.
+  void write_group(const std::vector<size_t>& members) {
+    auto group = group_plans(members);
+    auto started = Clock::now();
+    bool keep = options.existing != ExistingRows::update;
+    std::vector<import_sql::MergeParts> parts;
+    bool any = false;
+    for (const auto* plan : group) {
+      Result r = connection.exec(import_sql::classify(*plan));
+      import_sql::MergeParts part{!keep && r.number(0, 2) > 0, r.number(0, 1) > 0};
+      any = any || part.update || part.insert;
+      parts.push_back(part);
+    }
+    std::vector<uint64_t> updated(group.size(), 0), inserted(group.size(), 0);
+    if (any && group.size() == 1 && !group.front()->self_referencing) {
+      if (parts[0].update) updated[0] = connection.exec(import_sql::update_changed(*group[0])).affected_rows();
+      if (parts[0].insert) inserted[0] = connection.exec(import_sql::insert_new(*group[0])).affected_rows();
+    } else if (any) {
+      Result r = connection.exec(import_sql::merge(group, keep, 1, 0, parts));
       for (size_t g = 0; g < members.size(); ++g) {
-        updated.push_back(static_cast<uint64_t>(r.number(0, static_cast<int>(2 * g))));
-        inserted.push_back(static_cast<uint64_t>(r.number(0, static_cast<int>(2 * g + 1))));
+        updated[g] = static_cast<uint64_t>(r.number(0, static_cast<int>(2 * g)));
+        inserted[g] = static_cast<uint64_t>(r.number(0, static_cast<int>(2 * g + 1)));
       }
-      record_counts(members, updated, inserted, started);
+    }
+    record_counts(members, updated, inserted, started);
+  }
+
+  // Every write, then every deferred constraint checked at once, before sequences move. A
+  // statement the server refuses becomes a named problem (the caller rolls back); the dry run
+  // rehearses exactly this, so its verdict and counts are the import's.
+  bool write_all(const std::vector<std::vector<size_t>>& groups) {
+    Progress progress(options.progress);
+    std::string names;
+    try {
+      for (const auto& members : groups) {
+        names.clear();
+        for (size_t m : members) names += (names.empty() ? "" : ", ") + plans[m].snapshot.qualified_name();
+        progress.start((options.dry_run ? "rehearsing " : "merging ") + names);
+        write_group(members);
+      }
+      names = "the deferred constraints";
+      connection.exec("SET CONSTRAINTS ALL IMMEDIATE");
+      return true;
+    } catch (const Error& e) {
+      auto problem = refusal_problem(e.server(), names);
+      if (!problem) throw;
+      result.problems.push_back(std::move(*problem));
+      return false;
     }
   }
 
@@ -207,12 +237,13 @@ struct Importer : ImportSession {
   }
 
   // --continue-on-error: each dependency level in its own transaction; failing batches split.
-  void merge_level_by_level(const std::vector<std::vector<size_t>>& groups) {
-    connection.exec("COMMIT");  // the staging transaction: temporary tables outlive it
+  // In a dry run (`commit` false) the levels stay in the one transaction that is rolled back.
+  void merge_level_by_level(const std::vector<std::vector<size_t>>& groups, bool commit) {
+    if (commit) connection.exec("COMMIT");  // the staging transaction: temporary tables outlive it
     std::vector<size_t> levels = group_levels(groups);
     size_t deepest = levels.empty() ? 0 : *std::max_element(levels.begin(), levels.end());
     for (size_t level = 0; level <= deepest && !groups.empty(); ++level) {
-      connection.exec("BEGIN");
+      if (commit) connection.exec("BEGIN");
       for (size_t g = 0; g < groups.size(); ++g) {
         if (levels[g] != level) continue;
         auto started = Clock::now();
@@ -229,9 +260,9 @@ struct Importer : ImportSession {
             }
         record_counts(groups[g], counts.updated, counts.inserted, started);
       }
-      connection.exec("COMMIT");
+      if (commit) connection.exec("COMMIT");
     }
-    connection.exec("BEGIN");
+    if (commit) connection.exec("BEGIN");
   }
 
   void bump_sequences() {
@@ -263,21 +294,36 @@ struct Importer : ImportSession {
     for (const auto& problem : result.problems) blocked = blocked || problem.blocking;
     result.dry_run = options.dry_run;
     result.ok = !blocked;
-    if (options.dry_run) {
-      predict_counts(*this);
+    auto groups = write_groups(components);
+    if (blocked) {
+      if (options.dry_run) predict_counts(*this);  // what the import would do, were it not refused
       connection.exec("ROLLBACK");
-    } else if (blocked) {
-      connection.exec("ROLLBACK");
-      for (auto& s : stats) s.inserted = s.updated = s.unchanged = 0;  // nothing was written, direct copies neither
+      if (!options.dry_run)
+        for (auto& s : stats) s.inserted = s.updated = s.unchanged = 0;  // nothing was written, direct copies neither
     } else if (options.continue_on_error) {
-      merge_level_by_level(write_groups(components));
-      bump_sequences();
-      connection.exec("COMMIT");
+      if (options.dry_run && options.show_diff > 0) show_diffs(*this);
+      merge_level_by_level(groups, !options.dry_run);
+      if (!options.dry_run) bump_sequences();
+      connection.exec(options.dry_run ? "ROLLBACK" : "COMMIT");
       result.ok = result.rejected.empty();
     } else {
-      merge_all(write_groups(components));
-      bump_sequences();
-      connection.exec("COMMIT");
+      if (options.dry_run && options.show_diff > 0) show_diffs(*this);
+      // The dry run rehearses the writes and rolls back: exact by construction.
+      if (options.dry_run) connection.exec("SAVEPOINT pgtote_rehearsal");
+      result.ok = write_all(groups);
+      if (result.ok && !options.dry_run) {
+        bump_sequences();
+        connection.exec("COMMIT");
+      } else if (options.dry_run) {
+        if (!result.ok) {  // the counts of a refused rehearsal are partial: predict them instead
+          connection.exec("ROLLBACK TO SAVEPOINT pgtote_rehearsal");
+          predict_counts(*this);
+        }
+        connection.exec("ROLLBACK");
+      } else {
+        connection.exec("ROLLBACK");
+        for (auto& s : stats) s.inserted = s.updated = s.unchanged = 0;
+      }
     }
     for (auto& s : stats) {
       result.totals.inserted += s.inserted;

@@ -82,18 +82,26 @@ std::string Connection::server_version() const {
 }
 
 void Connection::fail(const std::string& sql, pg_result* result) const {
-  std::string message = one_line(result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr);
+  ServerError server;
+  auto field = [&](int code) { return one_line(result ? PQresultErrorField(result, code) : nullptr); };
+  server.sqlstate = field(PG_DIAG_SQLSTATE);
+  server.message = field(PG_DIAG_MESSAGE_PRIMARY);
+  server.detail = field(PG_DIAG_MESSAGE_DETAIL);
+  server.schema = field(PG_DIAG_SCHEMA_NAME);
+  server.table = field(PG_DIAG_TABLE_NAME);
+  server.column = field(PG_DIAG_COLUMN_NAME);
+  server.constraint = field(PG_DIAG_CONSTRAINT_NAME);
+  server.sql = sql;
+  std::string message = server.message;
   if (message.empty()) message = one_line(PQerrorMessage(conn_.get()));
-  if (result) {
-    if (const char* detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL))
-      message += " (" + one_line(detail) + ")";
-    if (const char* context = PQresultErrorField(result, PG_DIAG_CONTEXT)) message += " [" + one_line(context) + "]";
-  }
+  if (!server.detail.empty()) message += " (" + server.detail + ")";
+  server.context = field(PG_DIAG_CONTEXT);
+  if (!server.context.empty()) message += " [" + server.context + "]";
   std::string shown = sql.size() > 300 ? sql.substr(0, 300) + "..." : sql;
   for (auto& ch : shown)
     if (ch == '\n') ch = ' ';
   ExitCode code = PQstatus(conn_.get()) == CONNECTION_OK ? ExitCode::database : ExitCode::connection;
-  throw Error(code, message + " [" + PQdb(conn_.get()) + "; SQL: " + shown + "]");
+  throw Error(code, message + " [" + PQdb(conn_.get()) + "; SQL: " + shown + "]", std::move(server));
 }
 
 Result Connection::exec(const std::string& sql) {

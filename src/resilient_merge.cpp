@@ -22,6 +22,7 @@ struct Bisection {
     connection.exec("SAVEPOINT pgtote_batch");
     try {
       Result r = connection.exec(import_sql::merge(group, keep_existing, first, last));
+      connection.exec("SET CONSTRAINTS ALL IMMEDIATE");  // deferred keys fail here, inside the batch
       connection.exec("RELEASE SAVEPOINT pgtote_batch");
       for (size_t g = 0; g < group.size(); ++g) {
         counts.updated[g] += static_cast<uint64_t>(r.number(0, static_cast<int>(2 * g)));
@@ -32,15 +33,15 @@ struct Bisection {
       if (e.code() == ExitCode::connection) throw;
       connection.exec("ROLLBACK TO SAVEPOINT pgtote_batch");
       connection.exec("RELEASE SAVEPOINT pgtote_batch");
-      if (first == last) return reject(first, e.what());
+      if (first == last) return reject(first, e.server());
     }
     uint64_t middle = first + (last - first) / 2;
     run(first, middle);
     run(middle + 1, last);
   }
 
-  void reject(uint64_t row, const std::string& error) {
-    std::string message = error.substr(0, error.find(" [")).substr(0, error.find("; SQL:"));
+  void reject(uint64_t row, const ServerError& server) {
+    std::string message = server.message + (server.detail.empty() ? "" : " (" + server.detail + ")");
     for (const TablePlan* plan : group) {
       Result values = connection.exec(import_sql::row_json(*plan, row));
       if (values.rows() == 0) continue;  // this table has no row with that number

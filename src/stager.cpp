@@ -39,19 +39,19 @@ std::string row_key(const TablePlan& plan, const std::string& snapshot_path, uin
   return "";
 }
 
-// The server names the COPY line (= snapshot row) and the stage; name the table instead.
-std::string rejected_message(const TablePlan& plan, const std::string& snapshot_path,
-                             const std::string& server_message) {
+// The server names the COPY line (= snapshot row) and column in its context field; name the
+// table, the row's key and the column instead of the stage.
+std::string rejected_message(const TablePlan& plan, const std::string& snapshot_path, const ServerError& server) {
   std::smatch m;
   std::string where = "table " + plan.snapshot.qualified_name();
-  static const std::regex line(R"(COPY \S+, line (\d+)(, column ([^:]+))?)");
-  if (std::regex_search(server_message, m, line)) {
+  static const std::regex line(R"(^COPY \S+, line (\d+)(, column ([^:]+))?)");
+  if (std::regex_search(server.context, m, line)) {
     where += ", row " + m[1].str();
     std::string key = row_key(plan, snapshot_path, std::stoull(m[1].str()));
     if (!key.empty()) where += " (" + key + ")";
     if (m[3].matched) where += ", column " + m[3].str();
   }
-  std::string message = server_message.substr(0, server_message.find(" ["));
+  std::string message = server.message + (server.detail.empty() ? "" : " (" + server.detail + ")");
   return where + ": the target rejects a value: " + message +
          " (fix the value in the source or the column type in the target)";
 }
@@ -101,7 +101,7 @@ uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotRead
   } catch (const Error& e) {
     // A direct copy's failure (a missing parent, say) is for the importer to retry with stages.
     if (e.code() == ExitCode::database && !plan.direct)
-      throw Error(ExitCode::rejected, rejected_message(plan, snapshot_path, e.what()));
+      throw Error(ExitCode::rejected, rejected_message(plan, snapshot_path, e.server()));
     throw;
   }
   return rows;

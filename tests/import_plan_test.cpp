@@ -72,7 +72,8 @@ TEST_CASE("merge SQL quotes every identifier and writes a cycle in one statement
   TablePlan a = plan_table(store, 0, targets, {});
   TablePlan b = plan_table(staff, 1, targets, {});
   std::string sql = import_sql::merge({&a, &b}, false);
-  CHECK(sql.find("UPDATE ONLY \"public\".\"st\"\"ore\" t SET \"manager id\" = s.\"manager id\"") != std::string::npos);
+  CHECK(sql.find("UPDATE ONLY \"public\".\"st\"\"ore\" t SET \"id\" = s.\"id\", \"manager id\" = s.\"manager id\"") !=
+        std::string::npos);
   CHECK(sql.find("INSERT INTO \"public\".\"staff\" (\"id\", \"store_id\") OVERRIDING SYSTEM VALUE") !=
         std::string::npos);
   CHECK(sql.rfind("WITH ", 0) == 0);

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace pgtote {
 
@@ -22,13 +23,32 @@ enum class ExitCode : int {
   interrupted = 130,  // SIGINT / SIGTERM
 };
 
+// What the server said about a failed statement, field by field (libpq's PQresultErrorField),
+// so callers name the row, constraint or column without parsing message text.
+struct ServerError {
+  std::string sqlstate;  // "23505"; empty when the failure was not the server's (a lost connection)
+  std::string message;   // the primary message, one line
+  std::string detail;    // "Key (email)=(a@b.c) already exists."
+  std::string schema;    // of the table the error is about, when the server names one
+  std::string table;
+  std::string column;
+  std::string constraint;  // constraint (or unique index) name
+  std::string context;     // where: "COPY stage, line 3, column x: ...", a trigger's PL/pgSQL line
+  std::string sql;         // the statement that failed
+};
+
 class Error : public std::runtime_error {
  public:
   Error(ExitCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  Error(ExitCode code, const std::string& message, ServerError server)
+      : std::runtime_error(message), code_(code), server_(std::move(server)) {}
   ExitCode code() const { return code_; }
+  // The server's fields when the server refused a statement; sqlstate empty otherwise.
+  const ServerError& server() const { return server_; }
 
  private:
   ExitCode code_;
+  ServerError server_;
 };
 
 }  // namespace pgtote

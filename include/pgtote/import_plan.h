@@ -29,7 +29,11 @@ struct TablePlan {
   std::vector<std::string> key;       // match key (primary key, else a NOT NULL unique key); empty: whole row
   std::string key_source;             // "primary key", "unique index X", "whole row"
   std::string stage;                  // temporary staging table name (safe identifier)
-  size_t position = 0;                // in the snapshot's order
+  // The stage's snapshot row number column: "__pgtote_row", lengthened until no written column
+  // has that name, so no internal name is spliced into the table's own namespace.
+  std::string row_column = "__pgtote_row";
+  bool self_referencing = false;  // the target has a foreign key to itself among the written columns
+  size_t position = 0;            // in the snapshot's order
   bool skipped = false;
   std::string skip_reason;
   // Copied straight into its target table, which was empty: no stage, no merge (first imports).

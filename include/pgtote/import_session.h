@@ -39,7 +39,10 @@ struct ImportSession {
 // that lose their parent), existing rows with --existing fail. Findings go to result.problems.
 void check_before_writing(ImportSession& session);
 
-// --dry-run: what the merge would do (inserted, updated, unchanged), and --show-diff's rows.
+// What the merge would do (inserted, updated, unchanged) and --show-diff's rows, by query alone:
+// for a dry run that is refused before its rehearsal.
 void predict_counts(ImportSession& session);
+// --show-diff's rows (before -> after) of every staged table.
+void show_diffs(ImportSession& session);
 
 }  // namespace pgtote

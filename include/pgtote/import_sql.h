@@ -10,8 +10,6 @@
 
 namespace pgtote::import_sql {
 
-inline constexpr const char* row_column = "__pgtote_row";  // snapshot row number in a stage
-
 std::string create_stage(const TablePlan& plan);
 std::string copy_stage(const TablePlan& plan);
 // COPY straight into the target table (a direct plan); identity values are kept as given.
@@ -49,8 +47,19 @@ std::string changed_rows(const TablePlan& plan, int limit);
 // UPDATE of changed rows (unless keep_existing) and INSERT of new rows. Result: one row,
 // (updated, inserted) per plan, in group order.
 // With `first_row` <= `last_row`, only staged rows numbered in that range (--continue-on-error).
+// `parts`, when given, says per plan which of the two it needs (a part with nothing to write is
+// left out: no write, no privilege it needs, no rule it trips).
+struct MergeParts {
+  bool update = true;
+  bool insert = true;
+};
 std::string merge(const std::vector<const TablePlan*>& group, bool keep_existing, uint64_t first_row = 1,
-                  uint64_t last_row = 0);
+                  uint64_t last_row = 0, const std::vector<MergeParts>& parts = {});
+// The two halves of a single table's merge as plain statements (no RETURNING, so tables with
+// DO INSTEAD rules take them); their command tags count the rows. Updates go first, so a unique
+// value that moves from an old row to a new one is free when the new row arrives.
+std::string update_changed(const TablePlan& plan);
+std::string insert_new(const TablePlan& plan);
 // A staged row as a JSON object (for the reject file). Result: one text column.
 std::string row_json(const TablePlan& plan, uint64_t row);
 
