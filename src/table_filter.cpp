@@ -5,24 +5,12 @@
 
 #include "pgtote/error.h"
 #include "pgtote/glob.h"
+#include "pgtote/migration_tables.h"
 
 namespace pgtote {
 
 static bool matches(const std::string& pattern, const Table& table, bool ignore_case = false) {
   return glob_match(pattern, table.name, ignore_case) || glob_match(pattern, table.qualified_name(), ignore_case);
-}
-
-bool is_migration_table(const Table& table) {
-  if (table.schema == "supabase_migrations") return true;
-  static const char* names[] = {"_prisma_migrations",    "__drizzle_migrations", "schema_migrations",
-                                "flyway_schema_history", "databasechangelog",    "databasechangeloglock",
-                                "knex_migrations",       "knex_migrations_lock", "alembic_version"};
-  for (const char* name : names)
-    if (table.name == name) return true;
-  // Laravel's table has a name too common to match alone: require its columns.
-  if (table.name == "migrations")
-    return table.find_column("id") && table.find_column("migration") && table.find_column("batch");
-  return false;
 }
 
 bool is_audit_table(const Table& table, const std::vector<std::string>& audit_patterns) {
@@ -66,9 +54,11 @@ FilterResult filter_tables(std::vector<Table> tables, const TableSelection& sele
   std::vector<std::string> migrations;
   for (auto& table : tables) {
     if (selection_excludes(table, selection, false)) continue;
-    if (!selection.include_migration_tables && is_migration_table(table)) {
-      migrations.push_back(table.qualified_name());
-      continue;
+    if (!selection.include_migration_tables) {
+      if (auto framework = migration_framework(table)) {
+        migrations.push_back(table.qualified_name() + " (" + *framework + ")");
+        continue;
+      }
     }
     if (selection.skip_audit && is_audit_table(table, selection.audit_patterns)) {
       result.skipped.push_back(table.qualified_name());

@@ -114,6 +114,44 @@ TEST_CASE("partitions are exported once through the parent, inheritance children
   CHECK(tables.count("public.AuditLog") == 1);
 }
 
+TEST_CASE("Django's and Rails' migration tables are left out, named, and kept on request [db]") {
+  test::TestDatabase db;
+  db.exec(R"(
+    CREATE TABLE django_migrations (id bigserial PRIMARY KEY, app varchar(255) NOT NULL,
+                                    name varchar(255) NOT NULL, applied timestamptz NOT NULL);
+    INSERT INTO django_migrations (app, name, applied) VALUES ('auth', '0001_initial', now());
+    CREATE TABLE ar_internal_metadata (key varchar PRIMARY KEY, value varchar,
+                                       created_at timestamp(6) NOT NULL, updated_at timestamp(6) NOT NULL);
+    INSERT INTO ar_internal_metadata VALUES ('environment', 'development', now(), now());
+    CREATE TABLE migrations (id int PRIMARY KEY, title text);  -- a user's table, not Laravel's
+    INSERT INTO migrations VALUES (1, 'bird migrations 2024');
+    CREATE TABLE customer (id int PRIMARY KEY, name text);
+    INSERT INTO customer VALUES (1, 'Ada');
+  )");
+  std::string path = test::temp_path("frameworks.json");
+  std::vector<std::string> notes;
+  export_to(db, path, {}, &notes);
+  auto tables = read_snapshot(path);
+  CHECK(tables.count("public.django_migrations") == 0);
+  CHECK(tables.count("public.ar_internal_metadata") == 0);
+  CHECK(tables.at("public.migrations").rows.size() == 1);
+  CHECK(tables.at("public.customer").rows.size() == 1);
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0] ==
+        "left out migration-history tables (--include-migration-tables keeps them): "
+        "public.ar_internal_metadata (Rails), public.django_migrations (Django)");
+
+  TableSelection selection;
+  selection.include_migration_tables = true;
+  notes.clear();
+  export_to(db, path, selection, &notes);
+  tables = read_snapshot(path);
+  CHECK(tables.at("public.django_migrations").rows.size() == 1);
+  CHECK(tables.at("public.ar_internal_metadata").rows.size() == 1);
+  CHECK(tables.size() == 4);
+  CHECK(notes.empty());
+}
+
 TEST_CASE("--include-migration-tables keeps them, --skip-audit leaves audit tables out [db]") {
   test::TestDatabase db;
   db.load_fixture("kinds.sql");

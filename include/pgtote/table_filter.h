@@ -25,8 +25,6 @@ struct FilterResult {
   std::vector<std::string> skipped;  // qualified names left out by the audit rule
 };
 
-// True for the migration-history tables of common ORMs and migration tools.
-bool is_migration_table(const Table& table);
 bool is_audit_table(const Table& table, const std::vector<std::string>& audit_patterns);
 
 // Why -n/-t/-T (and, when `audit`, --skip-audit) leave `table` out; nullopt when they keep it.
