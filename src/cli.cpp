@@ -79,8 +79,10 @@ int run_export_command(int argc, char** argv) {
       "o,output", "snapshot file, - for stdout (default exports/export-<time>.json)", cxxopts::value<std::string>(),
       "FILE")("report", "write the statistics as JSON to FILE", cxxopts::value<std::string>(), "FILE")(
       "j,jobs", "read N tables at once on N connections sharing one snapshot",
-      cxxopts::value<int>()->default_value("1"),
-      "N")("q,quiet", "no progress, no statistics")("h,help", "show this help");
+      cxxopts::value<int>()->default_value("1"), "N")(
+      "enable-row-security",
+      "export only the rows this role's row-level security policies show, and mark the snapshot filtered "
+      "(without it, such an export is refused)")("q,quiet", "no progress, no statistics")("h,help", "show this help");
   add_selection_options(options);
   auto args = parse(options, argc, argv);
   if (wants_help(options, args)) return 0;
@@ -91,6 +93,7 @@ int run_export_command(int argc, char** argv) {
   export_options.source = resolve_connection(optional_string(args, "source"), "--source");
   export_options.output = optional_string(args, "output").value_or("");
   export_options.selection = selection_from(args);
+  export_options.enable_row_security = args.count("enable-row-security") > 0;
   bool quiet = args.count("quiet") > 0;
   export_options.progress = !quiet;
   if (export_options.output.empty()) std::filesystem::create_directories("exports");
@@ -149,6 +152,18 @@ int run_inspect_command(int argc, char** argv) {
             << "format:    pgtote-snapshot version " << info.version << ", written by " << info.tool << "\n"
             << "exported:  " << info.exported_at << "\n"
             << "source:    database " << info.database << ", PostgreSQL " << info.server_version << "\n";
+  std::vector<bool> filtered(info.order.size(), false);
+  if (!info.filtered_by_row_security.empty()) {
+    std::string names;
+    for (const auto& [schema, name] : info.filtered_by_row_security) {
+      names += (names.empty() ? "" : ", ") + schema + "." + name;
+      for (size_t i = 0; i < info.order.size(); ++i)
+        if (info.order[i] == std::pair{schema, name}) filtered[i] = true;
+    }
+    std::cout << "filtered:  by row-level security (exported with --enable-row-security; rows the role could not "
+                 "see are missing) in "
+              << names << "\n";
+  }
   std::vector<size_t> component_of(info.order.size(), 0);
   for (size_t c = 0; c < info.components.size(); ++c)
     for (size_t m : info.components[c]) component_of[m] = c + 1;
@@ -164,6 +179,7 @@ int run_inspect_command(int argc, char** argv) {
     for (const auto& unique : table.unique_keys) std::cout << "  unique " << key_text(unique.columns);
     if (position < component_of.size() && component_of[position])
       std::cout << "  [cycle group " << component_of[position] << "]";
+    if (position < filtered.size() && filtered[position]) std::cout << "  [filtered by row-level security]";
     std::cout << "\n";
     ++position;
   }

@@ -17,6 +17,7 @@
 #include "pgtote/error.h"
 #include "pgtote/output_file.h"
 #include "pgtote/progress.h"
+#include "pgtote/row_security.h"
 #include "pgtote/snapshot_writer.h"
 
 namespace pgtote {
@@ -34,11 +35,14 @@ std::string format_time(std::time_t t, const char* pattern, bool utc) {
   return buffer;
 }
 
-// Session settings that make the text form of every value stable and lossless.
-constexpr const char* session_sql =
-    "SET client_encoding = 'UTF8'; SET datestyle = 'ISO, YMD'; SET intervalstyle = 'postgres'; "
-    "SET extra_float_digits = 1; SET bytea_output = 'hex'; SET timezone = 'UTC'; "
-    "SET statement_timeout = 0; SET work_mem = '64MB'";
+// Session settings that make the text form of every value stable and lossless, and row_security
+// as asked, on every connection (the main one and -j's helpers alike).
+std::string session_sql(const ExportOptions& options) {
+  return "SET client_encoding = 'UTF8'; SET datestyle = 'ISO, YMD'; SET intervalstyle = 'postgres'; "
+         "SET extra_float_digits = 1; SET bytea_output = 'hex'; SET timezone = 'UTC'; "
+         "SET statement_timeout = 0; SET work_mem = '64MB'; " +
+         row_security_setting_sql(options.enable_row_security);
+}
 
 }  // namespace
 
@@ -128,7 +132,7 @@ bool export_in_parallel(Connection& main, const ExportOptions& options, const st
   for (int k = 1; k < options.jobs; ++k) {
     try {
       Connection helper = Connection::open(options.source.conninfo);
-      helper.exec(session_sql);
+      helper.exec(session_sql(options));
       helper.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       helper.exec("SET TRANSACTION SNAPSHOT '" + snapshot + "'");
       helpers.push_back(std::move(helper));
@@ -204,21 +208,37 @@ bool export_in_parallel(Connection& main, const ExportOptions& options, const st
 
 ExportResult run_export(const ExportOptions& options, const std::function<void(const std::string&)>& notify) {
   Connection connection = Connection::open(options.source.conninfo);
-  connection.exec(session_sql);
+  connection.exec(session_sql(options));
   connection.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   // The transaction snapshot is taken by the first query: the catalog is read in it too.
   OrderedTables selected = select_and_order(connection, options.selection);
   for (const auto& note : selected.notes) notify(note);
+  std::vector<const Table*> tables;
+  for (const auto& table : selected.tables) tables.push_back(&table);
+  // Before the file exists: a refusal leaves nothing behind.
+  RowSecurityCheck row_security = check_row_security(connection, tables);
+  if (!row_security.filtered.empty() && !options.enable_row_security)
+    throw Error(ExitCode::database, row_security_refusal(row_security, tables));
 
   ExportResult result;
   result.path = options.output.empty() ? default_export_path() : options.output;
   OutputFile file(result.path);
   SnapshotWriter writer([&file](std::string_view bytes) { file.write(bytes); });
 
-  std::vector<const Table*> tables;
-  for (const auto& table : selected.tables) tables.push_back(&table);
-  SnapshotHeader header{PGTOTE_VERSION, format_time(std::time(nullptr), "%Y-%m-%dT%H:%M:%SZ", true),
-                        connection.server_version(), connection.database()};
+  SnapshotHeader header{PGTOTE_VERSION,
+                        format_time(std::time(nullptr), "%Y-%m-%dT%H:%M:%SZ", true),
+                        connection.server_version(),
+                        connection.database(),
+                        {}};
+  std::string filtered_names;
+  for (const auto& filter : row_security.filtered) {
+    const Table& table = *tables[filter.position];
+    header.filtered_by_row_security.emplace_back(table.schema, table.name);
+    filtered_names += (filtered_names.empty() ? "" : ", ") + table.qualified_name();
+  }
+  if (!filtered_names.empty())
+    notify("row-level security: role " + row_security.role + " exports only the rows its policies show in " +
+           filtered_names + "; the snapshot is marked as filtered");
   writer.begin(header, tables, selected.order.components);
 
   auto export_started = std::chrono::steady_clock::now();
@@ -233,6 +253,7 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
       result.totals.rows += result.tables.back().rows;
     }
   }
+  for (const auto& filter : row_security.filtered) result.tables[filter.position].filtered_by_row_security = true;
   writer.end();
   connection.exec("COMMIT");
   file.commit();

@@ -64,6 +64,10 @@ void write_stats(JsonWriter& out, const TableStats& stats, bool named) {
   out.integer(static_cast<int64_t>(stats.bytes));
   out.key("seconds");
   out.real(stats.seconds);
+  if (named) {
+    out.key("filtered_by_row_security");
+    out.boolean(stats.filtered_by_row_security);
+  }
   out.end_object();
 }
 }  // namespace
@@ -74,7 +78,8 @@ std::string format_export_stats(const ExportResult& result) {
                     pad("time", 9, true) + "\n";
   auto line = [&](const std::string& name, const TableStats& s) {
     out += pad(name, width, false) + "  " + pad(std::to_string(s.rows), 12, true) + "  " +
-           pad(human_bytes(s.bytes), 10, true) + "  " + pad(seconds_text(s.seconds), 9, true) + "\n";
+           pad(human_bytes(s.bytes), 10, true) + "  " + pad(seconds_text(s.seconds), 9, true) +
+           (s.filtered_by_row_security ? "  (filtered by row-level security)" : "") + "\n";
   };
   for (const auto& t : result.tables) line(t.schema + "." + t.name, t);
   line("total (" + std::to_string(result.tables.size()) + " tables)", result.totals);

@@ -201,12 +201,18 @@ SnapshotReader::SnapshotReader(const std::string& path, size_t window) : impl_(s
     if (auto* v = member(fields, "server_version")) info_.server_version = field_string(*v);
     if (auto* v = member(fields, "database")) info_.database = field_string(*v);
   }
-  if (auto* order = member(header, "order"); order && order->type == JsonValue::Type::array)
-    for (const auto& entry : order->items) {
+  auto read_names = [&](const char* key, std::vector<std::pair<std::string, std::string>>& out) {
+    const JsonValue* list = member(header, key);
+    if (!list) return;
+    if (list->type != JsonValue::Type::array) in.fail("\"" + std::string(key) + "\" is not an array");
+    for (const auto& entry : list->items) {
       auto names = string_list(&entry);
-      if (names.size() != 2) in.fail("malformed \"order\" entry");
-      info_.order.emplace_back(names[0], names[1]);
+      if (names.size() != 2) in.fail("malformed \"" + std::string(key) + "\" entry");
+      out.emplace_back(names[0], names[1]);
     }
+  };
+  read_names("order", info_.order);
+  read_names(snapshot::filtered_by_row_security_key, info_.filtered_by_row_security);
   if (auto* components = member(header, "components"); components && components->type == JsonValue::Type::array)
     for (const auto& component : components->items) {
       std::vector<size_t> members;

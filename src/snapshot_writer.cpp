@@ -37,6 +37,19 @@ void SnapshotWriter::begin(const SnapshotHeader& header, const std::vector<const
   out_.key("database");
   out_.string(header.database);
   out_.end_object();
+  if (!header.filtered_by_row_security.empty()) {
+    out_.raw(",\n\"");
+    out_.raw(snapshot::filtered_by_row_security_key);
+    out_.raw("\":");
+    out_.start_array();
+    for (const auto& [schema, name] : header.filtered_by_row_security) {
+      out_.start_array();
+      out_.string(schema);
+      out_.string(name);
+      out_.end_array();
+    }
+    out_.end_array();
+  }
   out_.raw(",\n\"order\":");
   out_.start_array();
   for (const Table* table : tables) {

@@ -87,6 +87,7 @@ TEST_CASE("reads header, table descriptions and rows") {
   std::string path = write(sample);
   SnapshotReader reader(path);
   CHECK(reader.info().database == "app");
+  CHECK(reader.info().filtered_by_row_security.empty());  // a snapshot without the key: read whole
   CHECK(reader.info().order.size() == 2);
   CHECK(reader.info().components == std::vector<std::vector<size_t>>{{1}});
   Table table;
@@ -171,4 +172,19 @@ TEST_CASE("any read window gives the same result: the snapshot is never one docu
     CAPTURE(window);
     CHECK(summary(path, window) == whole);
   }
+}
+
+TEST_CASE("the header's filtered_by_row_security names tables; a malformed one is refused") {
+  std::string text = sample;
+  std::string marked = text;
+  marked.insert(marked.find("\"order\""), "\"filtered_by_row_security\":[[\"public\",\"b c\"]],\n");
+  SnapshotReader reader(write(marked));
+  CHECK(reader.info().filtered_by_row_security == std::vector<std::pair<std::string, std::string>>{{"public", "b c"}});
+  CHECK(summary(write(marked)) == summary(write(text)));
+
+  std::string message;
+  std::string bad = text;
+  bad.insert(bad.find("\"order\""), "\"filtered_by_row_security\":true,\n");
+  CHECK(failure_of(bad, &message) == ExitCode::bad_snapshot);
+  CHECK(message.find("filtered_by_row_security") != std::string::npos);
 }

@@ -19,6 +19,9 @@ struct ExportOptions {
   TableSelection selection;
   bool progress = true;  // shown only when stderr is a terminal
   int jobs = 1;          // connections reading tables at once (one transaction snapshot)
+  // false: row_security = off, and an export that row-level security would filter is refused
+  // before any row is read. true: export the rows the role sees, and mark the snapshot filtered.
+  bool enable_row_security = false;
 };
 
 struct TableStats {
@@ -27,6 +30,7 @@ struct TableStats {
   uint64_t rows = 0;
   uint64_t bytes = 0;
   double seconds = 0;
+  bool filtered_by_row_security = false;  // the role read this table through RLS policies
 };
 
 struct ExportResult {

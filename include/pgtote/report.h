@@ -10,7 +10,8 @@ namespace pgtote {
 
 // Fixed-width table: one line per table, then totals.
 std::string format_export_stats(const ExportResult& result);
-// {"tables": [{"schema", "name", "rows", "bytes", "seconds"}...], "totals": {...}}
+// {"tables": [{"schema", "name", "rows", "bytes", "seconds", "filtered_by_row_security"}...],
+//  "totals": {"rows", "bytes", "seconds"}}
 std::string export_report_json(const ExportResult& result);
 
 // Per table: inserted, updated, unchanged, skipped, conflicts, errors, time; then totals, the

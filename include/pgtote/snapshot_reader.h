@@ -22,6 +22,8 @@ struct SnapshotInfo {
   std::string exported_at;
   std::string server_version;
   std::string database;
+  // Tables row-level security may have filtered (schema, name); empty: every table read whole.
+  std::vector<std::pair<std::string, std::string>> filtered_by_row_security;
   std::vector<std::pair<std::string, std::string>> order;  // schema, name
   std::vector<std::vector<size_t>> components;             // positions in `order`
 };

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "pgtote/json_writer.h"
@@ -17,6 +18,8 @@ struct SnapshotHeader {
   std::string exported_at;  // ISO 8601, UTC
   std::string server_version;
   std::string database;
+  // Tables that row-level security may have filtered, as [schema, name]; written only when any.
+  std::vector<std::pair<std::string, std::string>> filtered_by_row_security;
 };
 
 class SnapshotWriter {
