@@ -92,10 +92,13 @@ WHERE i.indrelid = ANY($1::pg_catalog.oid[]) AND i.indisunique AND i.indisvalid 
 ORDER BY i.indrelid, ic.relname COLLATE "C", k.position
 )SQL";
 
-// $1: table oids. Result: table oid, column, sequence schema, sequence name. Sequences owned by
-// a column (serial, OWNED BY) or backing an identity column.
+// $1: table oids. Result: table oid, column, sequence schema, sequence name, owned. Sequences owned
+// by a column (serial, OWNED BY) or backing an identity column, then sequences a column's default
+// draws from without owning them: an inheritance child's copy of its parent's serial default, or a
+// sequence shared by several tables.
 constexpr const char* sequences_sql = R"SQL(
-SELECT d.refobjid, a.attname, sn.nspname, s.relname
+SELECT d.refobjid AS table_oid, a.attname AS column_name, sn.nspname AS sequence_schema, s.relname AS sequence_name,
+       true AS owned
 FROM pg_catalog.pg_depend d
 JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
 JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
@@ -103,6 +106,15 @@ JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refob
 WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
   AND d.deptype IN ('a', 'i') AND d.refobjid = ANY($1::pg_catalog.oid[])
+UNION ALL
+SELECT ad.adrelid, a.attname, sn.nspname, s.relname, false
+FROM pg_catalog.pg_attrdef ad
+JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid = ad.oid
+JOIN pg_catalog.pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'
+JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
+JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND ad.adrelid = ANY($1::pg_catalog.oid[])
+ORDER BY owned DESC, table_oid, column_name, sequence_schema, sequence_name
 )SQL";
 
 Table* find_table(std::map<uint32_t, Table*>& by_oid, const Result& r, int row) {
@@ -214,8 +226,11 @@ void read_sequences(Connection& connection, const std::string& oids, std::map<ui
   for (int i = 0; i < r.rows(); ++i) {
     Table* table = find_table(by_oid, r, i);
     if (!table) continue;
+    // The sequence a column owns comes first and stays; one it only draws from fills the gap.
+    bool owned = r.boolean(i, 4);
     for (auto& column : table->columns)
-      if (column.name == r.value(i, 1)) column.sequence = quote_qualified(r.value(i, 2), r.value(i, 3));
+      if (column.name == r.value(i, 1) && (owned || !column.sequence))
+        column.sequence = quote_qualified(r.value(i, 2), r.value(i, 3));
   }
 }
 

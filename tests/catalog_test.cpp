@@ -158,3 +158,23 @@ TEST_CASE("catalog: foreign keys declared on partitions belong to the partitione
   CHECK(position(o, "public.ref") < position(o, "public.part"));
   CHECK(position(o, "public.part") < position(o, "public.pointer"));
 }
+
+TEST_CASE("catalog: a column names the sequence its default draws from when it owns none [db]") {
+  test::TestDatabase db;
+  db.load_fixture("zoo/partitions.sql");
+  db.exec(
+      "CREATE SEQUENCE shared_seq; CREATE SEQUENCE spare_seq;"
+      "CREATE TABLE owner_of_spare (id bigint PRIMARY KEY DEFAULT nextval('shared_seq'));"
+      "ALTER SEQUENCE spare_seq OWNED BY owner_of_spare.id;"
+      "CREATE TABLE shares (id bigint PRIMARY KEY DEFAULT nextval('shared_seq'), n int DEFAULT 1)");
+  Connection c = db.connect();
+  std::vector<Table> tables = read_catalog(c);
+  // Inheritance children take their ids from the parent's serial: the import must move it past
+  // their rows too.
+  for (const char* name : {"public.events", "public.events_2023", "public.events_2024"})
+    CHECK_MESSAGE(find(tables, name).find_column("id")->sequence == "\"public\".\"events_id_seq\"", name);
+  CHECK(find(tables, "public.shares").find_column("id")->sequence == "\"public\".\"shared_seq\"");
+  CHECK_FALSE(find(tables, "public.shares").find_column("n")->sequence.has_value());
+  // An owned sequence wins over the one the default draws from.
+  CHECK(find(tables, "public.owner_of_spare").find_column("id")->sequence == "\"public\".\"spare_seq\"");
+}

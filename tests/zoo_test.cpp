@@ -24,7 +24,7 @@ std::optional<ImportResult> try_import(const test::TestDatabase& db, const std::
     return run_import(options, [](const std::string&) {});
   } catch (const Error& error) {
     FAIL_CHECK((dry_run ? "dry run" : "import")
-               << " threw (exit code " << static_cast<int>(error.code()) << "): " << error.what());
+               << " threw (exit code " << static_cast<int>(error.code()) << "): " << std::string(error.what()));
     return std::nullopt;
   }
 }
@@ -109,7 +109,7 @@ void check_round_trip(const std::string& fixture) {
   try {
     test::export_database(source, path, true);
   } catch (const Error& error) {
-    FAIL("export threw (exit code " << static_cast<int>(error.code()) << "): " << error.what());
+    FAIL("export threw (exit code " << static_cast<int>(error.code()) << "): " << std::string(error.what()));
   }
 
   std::optional<ImportResult> dry = try_import(target, path, true);
