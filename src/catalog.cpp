@@ -43,19 +43,39 @@ WHERE a.attrelid = ANY($1::pg_catalog.oid[]) AND a.attnum > 0 AND NOT a.attisdro
 ORDER BY a.attrelid, a.attnum
 )SQL";
 
-// $1: table oids. Result: table oid, constraint name, type (p, u, f), deferrable, deferred,
-// column, referenced schema, referenced table, referenced column; one row per key column.
-constexpr const char* constraints_sql = R"SQL(
-SELECT con.conrelid, con.conname, con.contype, con.condeferrable, con.condeferred,
-       a.attname, rn.nspname, rc.relname, ra.attname
+// $1: table oids. Result: table oid, constraint name, type (p, u), column; one row per key column.
+constexpr const char* keys_sql = R"SQL(
+SELECT con.conrelid, con.conname, con.contype, a.attname
 FROM pg_catalog.pg_constraint con
 CROSS JOIN LATERAL pg_catalog.unnest(con.conkey) WITH ORDINALITY AS k(attnum, position)
 JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
-LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
-LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
-LEFT JOIN pg_catalog.pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = con.confkey[k.position]
-WHERE con.conrelid = ANY($1::pg_catalog.oid[]) AND con.contype IN ('p', 'u', 'f') AND con.conparentid = 0
+WHERE con.conrelid = ANY($1::pg_catalog.oid[]) AND con.contype IN ('p', 'u') AND con.conparentid = 0
 ORDER BY con.conrelid, con.contype, con.conname COLLATE "C", k.position
+)SQL";
+
+// $1: table oids. Result: table oid, constraint oid, constraint name, deferrable, deferred,
+// declared on the table itself, column, referenced schema, referenced table, referenced column;
+// one row per key column. A key declared on a partition (at any depth) belongs to the root
+// partitioned table, whose rows include the partition's, and a key that references a partition
+// references its root. Copies a partition inherits from its parent (conparentid <> 0) are left out.
+// Keys declared on the table itself come first, then by name.
+constexpr const char* foreign_keys_sql = R"SQL(
+SELECT owner.oid, con.oid, con.conname, con.condeferrable, con.condeferred, con.conrelid = owner.oid,
+       a.attname, rn.nspname, rc.relname, ra.attname
+FROM pg_catalog.pg_constraint con
+JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
+CROSS JOIN LATERAL (SELECT CASE WHEN c.relispartition THEN pg_catalog.pg_partition_root(c.oid)
+                                ELSE c.oid END AS oid) owner
+CROSS JOIN LATERAL (SELECT COALESCE(pg_catalog.pg_partition_root(con.confrelid), con.confrelid) AS oid) referenced
+CROSS JOIN LATERAL pg_catalog.unnest(con.conkey) WITH ORDINALITY AS k(attnum, position)
+JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+JOIN pg_catalog.pg_class rc ON rc.oid = referenced.oid
+JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+JOIN pg_catalog.pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = con.confkey[k.position]
+WHERE con.contype = 'f' AND con.conparentid = 0
+  AND (con.conrelid = ANY($1::pg_catalog.oid[]) OR c.relispartition)
+  AND owner.oid = ANY($1::pg_catalog.oid[])
+ORDER BY owner.oid, con.conrelid <> owner.oid, con.conname COLLATE "C", con.oid, k.position
 )SQL";
 
 // $1: table oids. Result: table oid, index name, column; unique indexes that back no constraint,
@@ -72,10 +92,13 @@ WHERE i.indrelid = ANY($1::pg_catalog.oid[]) AND i.indisunique AND i.indisvalid 
 ORDER BY i.indrelid, ic.relname COLLATE "C", k.position
 )SQL";
 
-// $1: table oids. Result: table oid, column, sequence schema, sequence name. Sequences owned by
-// a column (serial, OWNED BY) or backing an identity column.
+// $1: table oids. Result: table oid, column, sequence schema, sequence name, owned. Sequences owned
+// by a column (serial, OWNED BY) or backing an identity column, then sequences a column's default
+// draws from without owning them: an inheritance child's copy of its parent's serial default, or a
+// sequence shared by several tables.
 constexpr const char* sequences_sql = R"SQL(
-SELECT d.refobjid, a.attname, sn.nspname, s.relname
+SELECT d.refobjid AS table_oid, a.attname AS column_name, sn.nspname AS sequence_schema, s.relname AS sequence_name,
+       true AS owned
 FROM pg_catalog.pg_depend d
 JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
 JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
@@ -83,6 +106,15 @@ JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refob
 WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
   AND d.deptype IN ('a', 'i') AND d.refobjid = ANY($1::pg_catalog.oid[])
+UNION ALL
+SELECT ad.adrelid, a.attname, sn.nspname, s.relname, false
+FROM pg_catalog.pg_attrdef ad
+JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid = ad.oid
+JOIN pg_catalog.pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'
+JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
+JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND ad.adrelid = ANY($1::pg_catalog.oid[])
+ORDER BY owned DESC, table_oid, column_name, sequence_schema, sequence_name
 )SQL";
 
 Table* find_table(std::map<uint32_t, Table*>& by_oid, const Result& r, int row) {
@@ -116,8 +148,8 @@ void read_columns(Connection& connection, const std::string& oids, std::map<uint
   }
 }
 
-void read_constraints(Connection& connection, const std::string& oids, std::map<uint32_t, Table*>& by_oid) {
-  Result r = connection.exec(constraints_sql, {oids});
+void read_keys(Connection& connection, const std::string& oids, std::map<uint32_t, Table*>& by_oid) {
+  Result r = connection.exec(keys_sql, {oids});
   std::string last_key;
   for (int i = 0; i < r.rows(); ++i) {
     Table* table = find_table(by_oid, r, i);
@@ -127,25 +159,52 @@ void read_constraints(Connection& connection, const std::string& oids, std::map<
     std::string key = r.text(i, 0) + '/' + type + '/' + name;
     bool first = key != last_key;
     last_key = key;
-    std::string column = r.text(i, 5);
     if (type == 'p') {
-      table->primary_key.push_back(column);
-    } else if (type == 'u') {
-      if (first) table->unique_keys.push_back({name, {}, true});
-      table->unique_keys.back().columns.push_back(column);
+      table->primary_key.push_back(r.text(i, 3));
     } else {
-      if (first) {
-        ForeignKey fk;
-        fk.name = name;
-        fk.ref_schema = r.text(i, 6);
-        fk.ref_table = r.text(i, 7);
-        fk.deferrable = r.boolean(i, 3);
-        fk.initially_deferred = r.boolean(i, 4);
-        table->foreign_keys.push_back(std::move(fk));
-      }
-      table->foreign_keys.back().columns.push_back(column);
-      table->foreign_keys.back().ref_columns.push_back(r.text(i, 8));
+      if (first) table->unique_keys.push_back({name, {}, true});
+      table->unique_keys.back().columns.push_back(r.text(i, 3));
     }
+  }
+}
+
+bool same_reference(const ForeignKey& a, const ForeignKey& b) {
+  return a.columns == b.columns && a.ref_schema == b.ref_schema && a.ref_table == b.ref_table &&
+         a.ref_columns == b.ref_columns;
+}
+
+// Adds a foreign key read from the catalog. One declared on a partition joins an identical one
+// already listed (declared on the root, or on another partition): the first name is kept, and it
+// is deferrable only when every copy is.
+void add_foreign_key(Table& table, ForeignKey fk, bool declared_on_table) {
+  if (!declared_on_table) {
+    for (auto& existing : table.foreign_keys) {
+      if (!same_reference(existing, fk)) continue;
+      existing.deferrable = existing.deferrable && fk.deferrable;
+      existing.initially_deferred = existing.initially_deferred && fk.initially_deferred;
+      return;
+    }
+  }
+  table.foreign_keys.push_back(std::move(fk));
+}
+
+void read_foreign_keys(Connection& connection, const std::string& oids, std::map<uint32_t, Table*>& by_oid) {
+  Result r = connection.exec(foreign_keys_sql, {oids});
+  for (int i = 0; i < r.rows();) {
+    Table* table = find_table(by_oid, r, i);
+    std::string_view constraint = r.value(i, 1);
+    ForeignKey fk;
+    fk.name = r.text(i, 2);
+    fk.deferrable = r.boolean(i, 3);
+    fk.initially_deferred = r.boolean(i, 4);
+    bool declared_on_table = r.boolean(i, 5);
+    fk.ref_schema = r.text(i, 7);
+    fk.ref_table = r.text(i, 8);
+    for (; i < r.rows() && r.value(i, 1) == constraint; ++i) {
+      fk.columns.push_back(r.text(i, 6));
+      fk.ref_columns.push_back(r.text(i, 9));
+    }
+    if (table) add_foreign_key(*table, std::move(fk), declared_on_table);
   }
 }
 
@@ -167,8 +226,11 @@ void read_sequences(Connection& connection, const std::string& oids, std::map<ui
   for (int i = 0; i < r.rows(); ++i) {
     Table* table = find_table(by_oid, r, i);
     if (!table) continue;
+    // The sequence a column owns comes first and stays; one it only draws from fills the gap.
+    bool owned = r.boolean(i, 4);
     for (auto& column : table->columns)
-      if (column.name == r.value(i, 1)) column.sequence = quote_qualified(r.value(i, 2), r.value(i, 3));
+      if (column.name == r.value(i, 1) && (owned || !column.sequence))
+        column.sequence = quote_qualified(r.value(i, 2), r.value(i, 3));
   }
 }
 
@@ -193,7 +255,8 @@ std::vector<Table> read_catalog(Connection& connection) {
   }
   std::string oids = text_array_literal(oid_list);
   read_columns(connection, oids, by_oid);
-  read_constraints(connection, oids, by_oid);
+  read_keys(connection, oids, by_oid);
+  read_foreign_keys(connection, oids, by_oid);
   read_unique_indexes(connection, oids, by_oid);
   read_sequences(connection, oids, by_oid);
   return tables;

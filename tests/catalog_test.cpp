@@ -105,3 +105,76 @@ TEST_CASE("catalog: partitions, inheritance, views, identity, generated, unique 
   CHECK_FALSE(join.unique_keys[0].constraint);
   CHECK(join.unique_keys[0].columns == std::vector<std::string>{"A", "B"});
 }
+
+TEST_CASE("catalog: foreign keys declared on partitions belong to the partitioned root [db]") {
+  test::TestDatabase db;
+  db.load_fixture("zoo/partitions.sql");
+  // An identical key on the root and on a partition (one deferrable, one not), and a key that
+  // references a partition rather than its root.
+  db.exec(
+      "CREATE TABLE ref (id int PRIMARY KEY);"
+      "CREATE TABLE part (id int, ref_id int, day date, PRIMARY KEY (id, day),"
+      "  CONSTRAINT part_ref_fkey FOREIGN KEY (ref_id) REFERENCES ref DEFERRABLE INITIALLY DEFERRED)"
+      "  PARTITION BY RANGE (day);"
+      "CREATE TABLE part_2024 PARTITION OF part FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');"
+      "ALTER TABLE part_2024 ADD CONSTRAINT a_part_2024_ref FOREIGN KEY (ref_id) REFERENCES ref (id);"
+      "CREATE TABLE pointer (id int PRIMARY KEY, part_id int, part_day date,"
+      "  FOREIGN KEY (part_id, part_day) REFERENCES part_2024 (id, day))");
+  Connection c = db.connect();
+  std::vector<Table> tables = read_catalog(c);
+  for (const auto& t : tables) CHECK_MESSAGE(t.name.rfind("readings_", 0) != 0, t.qualified_name());
+
+  // Declared on four leaves (one of them the default partition, two under a sub-partition) under
+  // four names: one key, with the first name. The sites key is declared on the sub-partitioned
+  // partition only; its leaves' inherited copies add nothing.
+  const Table& readings = find(tables, "public.readings");
+  REQUIRE(readings.foreign_keys.size() == 2);
+  CHECK(readings.foreign_keys[0].name == "readings_2024_device_id_fkey");
+  CHECK(readings.foreign_keys[0].columns == std::vector<std::string>{"device_id"});
+  CHECK(readings.foreign_keys[0].ref_table == "devices");
+  CHECK(readings.foreign_keys[0].ref_columns == std::vector<std::string>{"id"});
+  CHECK(readings.foreign_keys[1].name == "readings_2025_site_fkey");
+  CHECK(readings.foreign_keys[1].ref_table == "sites");
+  CHECK(readings.foreign_keys[1].ref_columns == std::vector<std::string>{"code"});
+
+  // Inheritance children are tables of their own and keep their own keys.
+  CHECK(find(tables, "public.events").foreign_keys.size() == 1);
+  CHECK(find(tables, "public.events_2024").foreign_keys.size() == 1);
+
+  // The root's own key keeps its name; the partition's immediate copy makes it not deferrable.
+  const Table& part = find(tables, "public.part");
+  REQUIRE(part.foreign_keys.size() == 1);
+  CHECK(part.foreign_keys[0].name == "part_ref_fkey");
+  CHECK_FALSE(part.foreign_keys[0].deferrable);
+  CHECK_FALSE(part.foreign_keys[0].initially_deferred);
+  const Table& pointer = find(tables, "public.pointer");
+  REQUIRE(pointer.foreign_keys.size() == 1);
+  CHECK(pointer.foreign_keys[0].ref_table == "part");
+  CHECK(pointer.foreign_keys[0].ref_columns == std::vector<std::string>{"id", "day"});
+
+  OrderedTables o = select_and_order(c, TableSelection{});
+  CHECK(position(o, "public.devices") < position(o, "public.readings"));
+  CHECK(position(o, "public.sites") < position(o, "public.readings"));
+  CHECK(position(o, "public.ref") < position(o, "public.part"));
+  CHECK(position(o, "public.part") < position(o, "public.pointer"));
+}
+
+TEST_CASE("catalog: a column names the sequence its default draws from when it owns none [db]") {
+  test::TestDatabase db;
+  db.load_fixture("zoo/partitions.sql");
+  db.exec(
+      "CREATE SEQUENCE shared_seq; CREATE SEQUENCE spare_seq;"
+      "CREATE TABLE owner_of_spare (id bigint PRIMARY KEY DEFAULT nextval('shared_seq'));"
+      "ALTER SEQUENCE spare_seq OWNED BY owner_of_spare.id;"
+      "CREATE TABLE shares (id bigint PRIMARY KEY DEFAULT nextval('shared_seq'), n int DEFAULT 1)");
+  Connection c = db.connect();
+  std::vector<Table> tables = read_catalog(c);
+  // Inheritance children take their ids from the parent's serial: the import must move it past
+  // their rows too.
+  for (const char* name : {"public.events", "public.events_2023", "public.events_2024"})
+    CHECK_MESSAGE(find(tables, name).find_column("id")->sequence == "\"public\".\"events_id_seq\"", name);
+  CHECK(find(tables, "public.shares").find_column("id")->sequence == "\"public\".\"shared_seq\"");
+  CHECK_FALSE(find(tables, "public.shares").find_column("n")->sequence.has_value());
+  // An owned sequence wins over the one the default draws from.
+  CHECK(find(tables, "public.owner_of_spare").find_column("id")->sequence == "\"public\".\"spare_seq\"");
+}

@@ -1,6 +1,7 @@
 // Reads the tables pgtote carries from pg_catalog: columns with exact types, keys, foreign keys,
 // owned sequences. Views, materialized views, foreign tables and partitions are not listed:
-// a partitioned table's rows are read through its parent.
+// a partitioned table's rows are read through its parent, which also carries the foreign keys
+// declared on its partitions.
 #pragma once
 
 #include <vector>
