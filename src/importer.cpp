@@ -16,6 +16,7 @@
 #include "pgtote/pg_conn.h"
 #include "pgtote/progress.h"
 #include "pgtote/resilient_merge.h"
+#include "pgtote/sequence_sync.h"
 #include "pgtote/snapshot_reader.h"
 #include "pgtote/stager.h"
 #include "pgtote/table_filter.h"
@@ -234,16 +235,11 @@ struct Importer : ImportSession {
     connection.exec("BEGIN");
   }
 
+  // Last, right before COMMIT: setval is not undone by a rollback. Deferred constraints are
+  // checked first, so a commit that fails on them cannot leave a sequence moved.
   void bump_sequences() {
-    for (const auto& plan : plans) {
-      if (plan.skipped) continue;
-      for (const auto& column : plan.columns) {
-        const Column* target_column = plan.target->find_column(column.name);
-        if (!target_column || !target_column->sequence) continue;
-        Result r = connection.exec(import_sql::bump_sequence(plan, column.name), {*target_column->sequence});
-        if (r.rows() > 0) notify("moved sequence " + *target_column->sequence + " up to " + r.text(0, 0));
-      }
-    }
+    if (!options.dry_run) connection.exec("SET CONSTRAINTS ALL IMMEDIATE");
+    for (const auto& note : sync_sequences(connection, plans, options.dry_run)) notify(note);
   }
 
   ImportResult run() {
@@ -265,6 +261,7 @@ struct Importer : ImportSession {
     result.ok = !blocked;
     if (options.dry_run) {
       predict_counts(*this);
+      bump_sequences();  // lists what would move; moves nothing
       connection.exec("ROLLBACK");
     } else if (blocked) {
       connection.exec("ROLLBACK");

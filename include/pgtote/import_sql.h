@@ -54,7 +54,4 @@ std::string merge(const std::vector<const TablePlan*>& group, bool keep_existing
 // A staged row as a JSON object (for the reject file). Result: one text column.
 std::string row_json(const TablePlan& plan, uint64_t row);
 
-// Moves the column's owned sequence up to the column's maximum, never down. $1: the sequence.
-std::string bump_sequence(const TablePlan& plan, const std::string& column);
-
 }  // namespace pgtote::import_sql
