@@ -283,4 +283,56 @@ std::string select_rows_sql(const Table& table) {
   return sql;
 }
 
+namespace {
+
+// $1: table oids. Result: sequence oid, sequence schema, sequence name, table oid, column,
+// integer column (int2, int4, int8, numeric, or a domain over one), the column's default.
+// One row per column of those tables that draws from a sequence: the sequence is owned by the
+// column (serial, OWNED BY), backs it as an identity, or is named in its default
+// (nextval('s'), found through pg_depend of the default, deptype 'n'), whoever owns it.
+constexpr const char* sequence_uses_sql = R"SQL(
+SELECT s.oid, sn.nspname, s.relname, a.attrelid, a.attname,
+       COALESCE(NULLIF(t.typbasetype, 0), t.oid) IN (20, 21, 23, 1700),
+       pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
+FROM (SELECT d.objid AS sequence, d.refobjid AS rel, d.refobjsubid AS attnum
+      FROM pg_catalog.pg_depend d
+      WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+        AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+        AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0 AND d.refobjid = ANY($1::pg_catalog.oid[])
+      UNION
+      SELECT d.refobjid, ad.adrelid, ad.adnum
+      FROM pg_catalog.pg_attrdef ad
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid = ad.oid
+      WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'n'
+        AND ad.adrelid = ANY($1::pg_catalog.oid[])) u
+JOIN pg_catalog.pg_class s ON s.oid = u.sequence AND s.relkind = 'S'
+JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
+JOIN pg_catalog.pg_attribute a ON a.attrelid = u.rel AND a.attnum = u.attnum AND NOT a.attisdropped
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+JOIN pg_catalog.pg_class r ON r.oid = a.attrelid
+JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace
+LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+ORDER BY sn.nspname COLLATE "C", s.relname COLLATE "C", rn.nspname COLLATE "C", r.relname COLLATE "C", a.attnum
+)SQL";
+
+}  // namespace
+
+std::vector<SequenceUse> read_sequence_uses(Connection& connection, const std::vector<uint32_t>& table_oids) {
+  std::vector<std::string> oid_list;
+  for (uint32_t oid : table_oids) oid_list.push_back(std::to_string(oid));
+  Result r = connection.exec(sequence_uses_sql, {text_array_literal(oid_list)});
+  std::vector<SequenceUse> uses;
+  for (int i = 0; i < r.rows(); ++i) {
+    SequenceUse use;
+    use.sequence_oid = static_cast<uint32_t>(r.number(i, 0));
+    use.sequence = quote_qualified(r.value(i, 1), r.value(i, 2));
+    use.table_oid = static_cast<uint32_t>(r.number(i, 3));
+    use.column = r.text(i, 4);
+    use.integer_column = r.boolean(i, 5);
+    use.default_expr = r.optional_text(i, 6);
+    uses.push_back(std::move(use));
+  }
+  return uses;
+}
+
 }  // namespace pgtote

@@ -236,11 +236,4 @@ std::string row_json(const TablePlan& plan, uint64_t row) {
          " s WHERE " + row_number(plan, "s") + " = " + std::to_string(row);
 }
 
-std::string bump_sequence(const TablePlan& plan, const std::string& column) {
-  return "SELECT pg_catalog.setval($1::pg_catalog.regclass, m) FROM (SELECT max(" + quote_ident(column) +
-         ")::bigint AS m FROM " + target(plan) +
-         ") x WHERE m > COALESCE(pg_catalog.pg_sequence_last_value($1::pg_catalog.regclass), "
-         "(SELECT seqstart - 1 FROM pg_catalog.pg_sequence WHERE seqrelid = $1::pg_catalog.regclass))";
-}
-
 }  // namespace pgtote::import_sql

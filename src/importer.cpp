@@ -16,6 +16,7 @@
 #include "pgtote/pg_conn.h"
 #include "pgtote/progress.h"
 #include "pgtote/resilient_merge.h"
+#include "pgtote/sequence_sync.h"
 #include "pgtote/server_refusal.h"
 #include "pgtote/snapshot_reader.h"
 #include "pgtote/stager.h"
@@ -265,16 +266,11 @@ struct Importer : ImportSession {
     if (commit) connection.exec("BEGIN");
   }
 
+  // Last, right before COMMIT: setval is not undone by a rollback. Deferred constraints are
+  // checked first, so a commit that fails on them cannot leave a sequence moved.
   void bump_sequences() {
-    for (const auto& plan : plans) {
-      if (plan.skipped) continue;
-      for (const auto& column : plan.columns) {
-        const Column* target_column = plan.target->find_column(column.name);
-        if (!target_column || !target_column->sequence) continue;
-        Result r = connection.exec(import_sql::bump_sequence(plan, column.name), {*target_column->sequence});
-        if (r.rows() > 0) notify("moved sequence " + *target_column->sequence + " up to " + r.text(0, 0));
-      }
-    }
+    if (!options.dry_run) connection.exec("SET CONSTRAINTS ALL IMMEDIATE");
+    for (const auto& note : sync_sequences(connection, plans, options.dry_run)) notify(note);
   }
 
   ImportResult run() {
@@ -303,7 +299,7 @@ struct Importer : ImportSession {
     } else if (options.continue_on_error) {
       if (options.dry_run && options.show_diff > 0) show_diffs(*this);
       merge_level_by_level(groups, !options.dry_run);
-      if (!options.dry_run) bump_sequences();
+      bump_sequences();  // a dry run lists what would move and moves nothing
       connection.exec(options.dry_run ? "ROLLBACK" : "COMMIT");
       result.ok = result.rejected.empty();
     } else {
@@ -311,8 +307,8 @@ struct Importer : ImportSession {
       // The dry run rehearses the writes and rolls back: exact by construction.
       if (options.dry_run) connection.exec("SAVEPOINT pgtote_rehearsal");
       result.ok = write_all(groups);
+      if (result.ok) bump_sequences();  // a dry run lists what would move and moves nothing
       if (result.ok && !options.dry_run) {
-        bump_sequences();
         connection.exec("COMMIT");
       } else if (options.dry_run) {
         if (!result.ok) {  // the counts of a refused rehearsal are partial: predict them instead

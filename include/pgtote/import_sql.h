@@ -63,7 +63,4 @@ std::string insert_new(const TablePlan& plan);
 // A staged row as a JSON object (for the reject file). Result: one text column.
 std::string row_json(const TablePlan& plan, uint64_t row);
 
-// Moves the column's owned sequence up to the column's maximum, never down. $1: the sequence.
-std::string bump_sequence(const TablePlan& plan, const std::string& column);
-
 }  // namespace pgtote::import_sql
