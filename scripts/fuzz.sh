@@ -15,7 +15,7 @@ simdjson_flags=$(pkg-config --cflags --libs simdjson 2>/dev/null || echo -lsimdj
 clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -msse4.2 -mpclmul -Iinclude -I/usr/include/rapidjson -DRAPIDJSON_SSE42 \
   tests/fuzz/snapshot_reader_fuzz.cpp src/snapshot_reader.cpp src/json_framer.cpp src/value_codec.cpp \
-  src/json_writer.cpp src/compression.cpp $simdjson_flags -lzstd -lz -o "$out/snapshot_reader_fuzz"
+  src/json_writer.cpp src/json_codec.cpp src/json_syntax.cpp src/compression.cpp $simdjson_flags -lzstd -lz -o "$out/snapshot_reader_fuzz"
 echo "fuzzing the snapshot reader for ${seconds}s"
 "$out/snapshot_reader_fuzz" -max_total_time="$seconds" -max_len=4096 -timeout=10 -print_final_stats=1 \
   "$out/corpus" 2>"$out/fuzz.log" || { tail -40 "$out/fuzz.log" >&2; exit 1; }

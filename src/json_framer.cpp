@@ -121,8 +121,9 @@ std::string_view JsonFramer::next_value() {
     return true;
   };
   auto truncated = [&] { fail("unexpected end of file (the snapshot is truncated)"); };
+  last_depth_ = 0;
   if (first == '{' || first == '[' || first == '"') {
-    int depth = 0;
+    size_t depth = 0;
     bool in_string = false;
     for (;; ++i) {
       if (in_string && i < buffer_.size())  // plain string content, in bulk
@@ -140,10 +141,10 @@ std::string_view JsonFramer::next_value() {
       } else if (c == '"') {
         in_string = true;
       } else if (c == '{' || c == '[') {
-        ++depth;
+        if (++depth > last_depth_) last_depth_ = depth;
       } else if (c == '}' || c == ']') {
+        if (depth == 0) fail("unbalanced brackets");
         if (--depth == 0) break;
-        if (depth < 0) fail("unbalanced brackets");
       }
     }
     ++i;

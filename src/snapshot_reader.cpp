@@ -5,9 +5,11 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <map>
 
 #include "pgtote/error.h"
+#include "pgtote/json_codec.h"
 #include "pgtote/json_framer.h"
 #include "pgtote/snapshot_format.h"
 #include "pgtote/value_codec.h"
@@ -36,6 +38,16 @@ struct SnapshotReader::Impl {
     return *parsers[depth];
   }
 
+  // Parses the value just framed. The parser's depth limit grows to the value's nesting (a json
+  // column holds any depth PostgreSQL accepts); simdjson checks that limit in its debug builds.
+  bool iterate_framed(std::string_view text, od::document& doc) {
+    od::parser& p = parser(0);
+    if (framer.last_depth() >= p.max_depth() &&
+        p.allocate(std::max(p.capacity(), text.size()), framer.last_depth() + 1))
+      return false;
+    return !p.iterate(view(text)).get(doc);
+  }
+
   // The framer keeps SIMDJSON_PADDING readable bytes after every value it frames.
   simdjson::padded_string_view view(std::string_view value) const {
     return simdjson::padded_string_view(value.data(), value.size(), framer.readable_from(value.data()));
@@ -60,6 +72,7 @@ struct SnapshotReader::Impl {
     od::json_type type;
     if (value.type().get(type)) return false;
     out.items.clear();
+    out.keys.clear();
     out.text.clear();
     switch (type) {
       case od::json_type::array: {
@@ -106,6 +119,74 @@ struct SnapshotReader::Impl {
     return false;
   }
 
+  // A json column's value: its type and exact text, at any depth, strings left escaped (PostgreSQL's
+  // json type keeps lone surrogates). Its syntax is checked when it is decoded (json_syntax.h).
+  template <typename Value>
+  bool convert_json(Value& value, JsonValue& out) {
+    od::json_type type;
+    if (value.type().get(type)) return false;
+    out.items.clear();
+    out.keys.clear();
+    out.text.clear();
+    std::string_view raw;
+    switch (type) {
+      case od::json_type::array: {
+        od::array array;
+        if (value.get_array().get(array) || array.raw_json().get(raw)) return false;
+        out.type = JsonValue::Type::array;
+        break;
+      }
+      case od::json_type::object: {
+        od::object object;
+        if (value.get_object().get(object) || object.raw_json().get(raw)) return false;
+        out.type = JsonValue::Type::object;
+        break;
+      }
+      default:
+        raw = value.raw_json_token();
+        out.type = type == od::json_type::string   ? JsonValue::Type::string
+                   : type == od::json_type::number ? JsonValue::Type::number
+                   : type == od::json_type::null   ? JsonValue::Type::null
+                                                   : JsonValue::Type::boolean;
+    }
+    out.raw.assign(trim(raw));
+    if (out.type == JsonValue::Type::null) return out.raw == "null";
+    if (out.type == JsonValue::Type::object && starts_like_marker(out.raw)) read_marker_members(out);
+    return true;
+  }
+
+  // The members of an object that starts like a pgtote marker, one level deep: string values
+  // unescaped, others as raw text. Left empty when they do not read (then it is no marker).
+  void read_marker_members(JsonValue& object) {
+    simdjson::padded_string copy(object.raw);
+    od::document doc;
+    od::object members;
+    if (object_parser.iterate(copy).get(doc) || doc.get_object().get(members)) return;
+    for (auto field : members) {
+      std::string_view key, text;
+      od::value value;
+      od::json_type type;
+      if (field.unescaped_key().get(key) || field.value().get(value) || value.type().get(type)) break;
+      JsonValue item;
+      if (type == od::json_type::string && !value.get_string().get(text)) {
+        item.type = JsonValue::Type::string;
+        item.text.assign(text);
+      } else {
+        item.type = JsonValue::Type::object;  // not a string: no marker reads it
+      }
+      object.keys.emplace_back(key);
+      object.items.push_back(std::move(item));
+    }
+    if (object.keys.size() != object.items.size()) object.keys.clear(), object.items.clear();
+  }
+
+  // One row value, as the column's encoding needs it.
+  template <typename Value>
+  bool convert_for(Value& value, JsonValue& out, const Encoding* encoding) {
+    if (encoding && *encoding == Encoding::json) return convert_json(value, out);
+    return convert(value, out, 1);
+  }
+
   // Parses an array's raw text again to list its items (nested arrays recurse).
   bool parse_items(JsonValue& array, size_t depth) {
     if (depth > 64) return false;
@@ -126,8 +207,7 @@ struct SnapshotReader::Impl {
   // Parses one framed value.
   bool parse_value(std::string_view value, JsonValue& out) {
     od::document doc;
-    if (parser(0).iterate(view(value)).get(doc)) return false;
-    return convert(doc, out, 0);
+    return iterate_framed(value, doc) && convert(doc, out, 0);
   }
 
   // The members of an object value, each converted.
@@ -150,6 +230,7 @@ struct SnapshotReader::Impl {
 
   JsonValue key_value_;
   od::parser object_parser;
+  std::vector<Encoding> encodings;  // the current table's columns
 };
 
 namespace {
@@ -190,10 +271,10 @@ SnapshotReader::SnapshotReader(const std::string& path, size_t window) : impl_(s
     in.fail("not a pgtote snapshot (\"format\" is not \"" + std::string(snapshot::format_name) + "\")");
   const JsonValue* version = member(header, "version");
   info_.version = version && version->type == JsonValue::Type::number ? std::atoi(version->raw.c_str()) : 0;
-  if (info_.version != snapshot::format_version)
+  if (info_.version < snapshot::oldest_format_version || info_.version > snapshot::format_version)
     in.fail("snapshot format version " + (version ? version->raw : std::string("(none)")) +
-            " is not supported by this pgtote (it reads version " + std::to_string(snapshot::format_version) +
-            "); use a matching pgtote");
+            " is not supported by this pgtote (it reads versions " + std::to_string(snapshot::oldest_format_version) +
+            " to " + std::to_string(snapshot::format_version) + "); use a matching pgtote");
   if (auto* v = member(header, "tool")) info_.tool = field_string(*v);
   if (auto* v = member(header, "exported_at")) info_.exported_at = field_string(*v);
   if (auto* source = member(header, "source")) {
@@ -333,6 +414,8 @@ bool SnapshotReader::next_table(Table& table) {
       }
       table.foreign_keys.push_back(std::move(fk));
     }
+  in.encodings.clear();
+  for (const Column& column : table.columns) in.encodings.push_back(column.encoding);
   in.expect('[');
   in.state = Impl::State::rows;
   in.first_row = true;
@@ -359,12 +442,13 @@ bool SnapshotReader::next_row(std::vector<JsonValue>& values) {
   std::string_view text = in.framer.next_value();
   od::document doc;
   od::array row;
-  if (in.parser(0).iterate(in.view(text)).get(doc) || doc.get_array().get(row)) in.fail("a row is not a JSON array");
+  if (!in.iterate_framed(text, doc) || doc.get_array().get(row)) in.fail("a row is not a JSON array");
   size_t count = 0;
   for (auto item : row) {
     od::value v;
     if (count == values.size()) values.emplace_back();
-    if (item.get(v) || !in.convert(v, values[count], 1)) in.fail("malformed value in a row");
+    const Encoding* encoding = count < in.encodings.size() ? &in.encodings[count] : nullptr;
+    if (item.get(v) || !in.convert_for(v, values[count], encoding)) in.fail("malformed value in a row");
     ++count;
   }
   values.resize(count);
@@ -403,6 +487,21 @@ JsonValue parse_json_value(std::string_view json) {
   JsonValue value;
   if (in.framer.at_end() || !in.parse_value(in.framer.next_value(), value)) in.fail("malformed JSON");
   if (!in.framer.at_end()) in.fail("unexpected text after the value");
+  return value;
+}
+
+JsonValue parse_row_value(std::string_view json, Encoding encoding) {
+  SnapshotReader::Impl in("[" + std::string(json) + "]");
+  JsonValue value;
+  od::document doc;
+  od::array items;
+  size_t count = 0;
+  if (!in.iterate_framed(in.framer.next_value(), doc) || doc.get_array().get(items)) in.fail("malformed JSON");
+  for (auto item : items) {
+    od::value v;
+    if (item.get(v) || !in.convert_for(v, value, &encoding) || ++count > 1) in.fail("malformed JSON");
+  }
+  if (count != 1 || !in.framer.at_end()) in.fail("malformed JSON");
   return value;
 }
 

@@ -12,6 +12,14 @@ namespace pgtote {
 namespace {
 constexpr size_t flush_threshold = 1 << 20;
 
+// The oldest version that carries these tables: only json/jsonb values may need version 2's marker.
+int format_version_for(const std::vector<const Table*>& tables) {
+  for (const Table* table : tables)
+    for (const Column& column : table->columns)
+      if (column.encoding == Encoding::json) return snapshot::json_text_version;
+  return snapshot::oldest_format_version;
+}
+
 void write_names(JsonWriter& out, const std::vector<std::string>& names) {
   out.start_array();
   for (const auto& name : names) out.string(name);
@@ -25,7 +33,7 @@ void SnapshotWriter::begin(const SnapshotHeader& header, const std::vector<const
   out_.raw("\"format\":");
   out_.string(snapshot::format_name);
   out_.raw(",\"version\":");
-  out_.integer(snapshot::format_version);
+  out_.integer(format_version_for(tables));
   out_.raw(",\"tool\":");
   out_.string("pgtote " + header.tool_version);
   out_.raw(",\"exported_at\":");

@@ -80,7 +80,8 @@ uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotRead
         scratch.clear();
         bool not_null;
         try {
-          not_null = decode_value(column.encoding, column.element_encoding, values[column.snapshot_index], scratch);
+          not_null = decode_value(column.encoding, column.element_encoding, values[column.snapshot_index], scratch,
+                                  reader.info().version);
         } catch (const std::invalid_argument& e) {
           throw Error(ExitCode::bad_snapshot, "snapshot: table " + plan.snapshot.qualified_name() + ", row " +
                                                   std::to_string(rows) + ", column " + column.name + ": " + e.what());

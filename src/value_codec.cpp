@@ -5,6 +5,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "pgtote/json_codec.h"
+
 namespace pgtote {
 
 const char* encoding_name(Encoding encoding) {
@@ -65,16 +67,6 @@ namespace {
 
 constexpr char base64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-constexpr std::string_view json_null_marker = R"({"$pgtote":"json-null"})";
-
-bool is_json_null_marker(const JsonValue& value) {
-  if (value.type != JsonValue::Type::object || value.raw.size() > 64) return false;
-  std::string compact;
-  for (char c : value.raw)
-    if (c != ' ' && c != '\n' && c != '\r' && c != '\t') compact += c;
-  return compact == json_null_marker;
-}
-
 int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -112,11 +104,7 @@ void encode_scalar(Encoding encoding, std::string_view text, JsonWriter& out, st
       out.boolean(text == "t" || text == "true");
       return;
     case Encoding::json:
-      // JSON null would read back as SQL NULL: a json value that is null gets a marker.
-      if (text == "null")
-        out.json_text(json_null_marker);
-      else
-        out.json_text(text);
+      encode_json(text, out);
       return;
     case Encoding::base64: {
       // bytea in hex output: \x0a1b...
@@ -284,7 +272,7 @@ std::string base64_decode(std::string_view text) {
 
 namespace {
 
-void decode_scalar(Encoding encoding, const JsonValue& value, std::string& out) {
+void decode_scalar(Encoding encoding, const JsonValue& value, int format_version, std::string& out) {
   using T = JsonValue::Type;
   switch (encoding) {
     case Encoding::number:
@@ -305,7 +293,7 @@ void decode_scalar(Encoding encoding, const JsonValue& value, std::string& out) 
       out += value.boolean ? 't' : 'f';
       return;
     case Encoding::json:
-      out += is_json_null_marker(value) ? std::string_view("null") : std::string_view(value.raw);
+      decode_json(value, format_version, out);
       return;
     case Encoding::base64: {
       if (value.type != T::string) throw std::invalid_argument("expected a base64 string");
@@ -326,7 +314,7 @@ void decode_scalar(Encoding encoding, const JsonValue& value, std::string& out) 
   }
 }
 
-void decode_array(Encoding element, const JsonValue& value, std::string& out) {
+void decode_array(Encoding element, const JsonValue& value, int format_version, std::string& out) {
   out += '{';
   std::string item;
   for (size_t i = 0; i < value.items.size(); ++i) {
@@ -335,10 +323,10 @@ void decode_array(Encoding element, const JsonValue& value, std::string& out) {
     if (v.type == JsonValue::Type::null) {
       out += "NULL";
     } else if (v.type == JsonValue::Type::array && element != Encoding::json) {
-      decode_array(element, v, out);
+      decode_array(element, v, format_version, out);
     } else {
       item.clear();
-      decode_scalar(element, v, item);
+      decode_scalar(element, v, format_version, item);
       out += '"';
       for (char c : item) {
         if (c == '"' || c == '\\') out += '\\';
@@ -352,18 +340,19 @@ void decode_array(Encoding element, const JsonValue& value, std::string& out) {
 
 }  // namespace
 
-bool decode_value(Encoding encoding, Encoding element_encoding, const JsonValue& value, std::string& out) {
+bool decode_value(Encoding encoding, Encoding element_encoding, const JsonValue& value, std::string& out,
+                  int format_version) {
   if (value.type == JsonValue::Type::null) return false;
   if (encoding == Encoding::array) {
     if (value.type == JsonValue::Type::string)
       out += value.text;  // text form with explicit bounds
     else if (value.type == JsonValue::Type::array)
-      decode_array(element_encoding, value, out);
+      decode_array(element_encoding, value, format_version, out);
     else
       throw std::invalid_argument("expected a JSON array");
     return true;
   }
-  decode_scalar(encoding, value, out);
+  decode_scalar(encoding, value, format_version, out);
   return true;
 }
 

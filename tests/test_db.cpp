@@ -113,7 +113,8 @@ std::map<std::string, std::string> table_digests(const TestDatabase& db) {
   Result tables = c.exec(
       "SELECT format('%I.%I', n.nspname, c.relname), c.relkind = 'p' FROM pg_class c JOIN pg_namespace n ON n.oid = "
       "c.relnamespace "
-      "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname NOT IN ('pg_catalog', "
+      "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relpersistence <> 't' AND n.nspname NOT IN "
+      "('pg_catalog', "
       "'information_schema') "
       "AND n.nspname !~ '^pg_toast' ORDER BY 1");
   std::map<std::string, std::string> digests;

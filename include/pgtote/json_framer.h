@@ -29,6 +29,8 @@ class JsonFramer {
   void expect(char c);
   // The next complete value (object, array, string, number, literal). Valid until the next call.
   std::string_view next_value();
+  // The deepest nesting of brackets in the last framed value (0 for a scalar).
+  size_t last_depth() const { return last_depth_; }
   // Readable bytes from `p` (inside the last framed value) to the end of the buffer's memory.
   size_t readable_from(const char* p) const { return static_cast<size_t>(buffer_.data() + buffer_.capacity() - p); }
 
@@ -49,6 +51,7 @@ class JsonFramer {
   size_t pos_ = 0;          // next unread byte in buffer_
   uint64_t discarded_ = 0;  // bytes dropped from the front of buffer_ so far
   std::string context_;     // "table public.User, row 12"
+  size_t last_depth_ = 0;
 };
 
 }  // namespace pgtote

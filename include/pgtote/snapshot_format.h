@@ -5,7 +5,12 @@
 namespace pgtote::snapshot {
 
 inline constexpr const char* format_name = "pgtote-snapshot";
-inline constexpr int format_version = 1;
+// Readers accept every version from oldest_format_version to format_version.
+inline constexpr int format_version = 2;
+inline constexpr int oldest_format_version = 1;
+// Version 2 added the json-text marker. A snapshot without json/jsonb columns is written as
+// version 1, so older readers still read it.
+inline constexpr int json_text_version = 2;
 
 // Optional header key: [[schema, name]...] of the tables that row-level security may have
 // filtered (export --enable-row-security). Absent when every table was read whole.

@@ -30,6 +30,8 @@ struct SnapshotInfo {
 
 // Parses one complete JSON value (tests, small documents). Throws Error(bad_snapshot).
 JsonValue parse_json_value(std::string_view json);
+// Parses one value as next_row() hands it over for a column of `encoding` (tests).
+JsonValue parse_row_value(std::string_view json, Encoding encoding);
 
 class SnapshotReader {
  public:
@@ -53,6 +55,7 @@ class SnapshotReader {
 
  private:
   friend JsonValue parse_json_value(std::string_view json);
+  friend JsonValue parse_row_value(std::string_view json, Encoding encoding);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   void finish_table(uint64_t rows_read);

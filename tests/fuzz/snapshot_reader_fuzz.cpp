@@ -37,7 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (size_t i = 0; i < row.size() && i < table.columns.size(); ++i) {
           text.clear();
           try {
-            pgtote::decode_value(table.columns[i].encoding, table.columns[i].element_encoding, row[i], text);
+            pgtote::decode_value(table.columns[i].encoding, table.columns[i].element_encoding, row[i], text,
+                                 reader.info().version);
           } catch (const std::invalid_argument&) {
           }
         }

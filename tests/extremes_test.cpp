@@ -1,0 +1,43 @@
+// Values at the edges of what PostgreSQL stores (tests/fixtures/extremes.sql) survive export and
+// import unchanged: lone surrogates and deep nesting in json, huge values, every byte and code point.
+#include <doctest/doctest.h>
+
+#include "pgtote/importer.h"
+#include "pgtote/snapshot_reader.h"
+#include "test_db.h"
+
+using namespace pgtote;
+
+namespace {
+ImportResult import_into(const test::TestDatabase& db, const std::string& path) {
+  ImportOptions options;
+  options.target = {db.conninfo(), "test"};
+  options.snapshot_path = path;
+  options.progress = false;
+  return run_import(options, [](const std::string&) {});
+}
+}  // namespace
+
+TEST_CASE("every extreme value re-imports identically, and a second import writes nothing [db]") {
+  test::TestDatabase source, target;
+  source.load_fixture("extremes.sql");
+  CHECK(source.query_value("SELECT count(*) FROM extreme") == "37");
+  // The deepest nesting is close to what the server accepts with its default max_stack_depth.
+  CHECK(source.query_value("SELECT length(c_jsonb::text) FROM extreme WHERE label = 'arrays nested 14000'") == "28003");
+  test::copy_schema(source, target);
+  std::string path = test::temp_path("extremes.json");
+  test::export_database(source, path);
+  CHECK(SnapshotReader(path).info().version == 2);
+
+  ImportResult first = import_into(target, path);
+  REQUIRE(first.ok);
+  CHECK(first.totals.inserted == 37);
+  CHECK(test::table_digests(target) == test::table_digests(source));
+
+  ImportResult second = import_into(target, path);
+  REQUIRE(second.ok);
+  CHECK(second.totals.inserted == 0);
+  CHECK(second.totals.updated == 0);
+  CHECK(second.totals.unchanged == 37);
+  CHECK(test::table_digests(target) == test::table_digests(source));
+}
