@@ -197,6 +197,7 @@ int run_import_command(int argc, char** argv) {
       cxxopts::value<std::string>()->default_value("update"), "MODE")(
       "skip-conflicts", "skip rows that collide on another unique key (and rows that lose their parent with them)")(
       "ignore-missing-columns", "import the columns the target has; drop the snapshot's others (and say which)")(
+      "allow-lossy", "store values a narrower target column rounds or trims (each is still listed)")(
       "yes", "write to a target whose host is not local (also PGTOTE_ALLOW_REMOTE=1)")(
       "continue-on-error", "commit one dependency level at a time; set rows the server rejects aside, import the rest")(
       "reject-file", "where --continue-on-error writes rejected rows (JSON Lines; default next to the report)",
@@ -228,6 +229,7 @@ int run_import_command(int argc, char** argv) {
   else
     throw Error(ExitCode::usage, "--existing must be update, keep or fail, not '" + existing + "'");
   import_options.skip_conflicts = args.count("skip-conflicts") > 0;
+  import_options.allow_lossy = args.count("allow-lossy") > 0;
   import_options.ignore_missing_columns = args.count("ignore-missing-columns") > 0;
   const char* allow_remote = std::getenv("PGTOTE_ALLOW_REMOTE");
   import_options.allow_remote = args.count("yes") > 0 || (allow_remote && std::string(allow_remote) == "1");

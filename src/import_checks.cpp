@@ -94,6 +94,64 @@ struct Checks {
     }
   }
 
+  // The snapshot's type, when the target knows it by that name: reading a stored value back as it
+  // tells whether the conversion kept it (10.50 in numeric(12,2) is 10.5000 as numeric(12,4)).
+  // The name comes from the snapshot: it is spliced only after the server parsed it as a type.
+  std::string known_type(const std::string& type) {
+    connection.exec("SAVEPOINT pgtote_type");
+    try {
+      bool known = !connection.exec("SELECT pg_catalog.to_regtype($1)", {type}).is_null(0, 0);
+      connection.exec("RELEASE SAVEPOINT pgtote_type");
+      return known ? type : "";
+    } catch (const Error& e) {
+      if (e.server().sqlstate.empty()) throw;
+      connection.exec("ROLLBACK TO SAVEPOINT pgtote_type");
+      connection.exec("RELEASE SAVEPOINT pgtote_type");
+      return "";
+    }
+  }
+
+  Result converted_values(const TablePlan& plan, size_t n, const std::string& type) {
+    std::string stored_as = known_type(type);
+    if (!stored_as.empty()) {
+      connection.exec("SAVEPOINT pgtote_type");
+      try {
+        Result r = connection.exec(import_sql::converted_values(plan, n, stored_as, example_limit));
+        connection.exec("RELEASE SAVEPOINT pgtote_type");
+        return r;
+      } catch (const Error& e) {  // a value that does not convert back: compare text forms
+        if (e.server().sqlstate.empty()) throw;
+        connection.exec("ROLLBACK TO SAVEPOINT pgtote_type");
+        connection.exec("RELEASE SAVEPOINT pgtote_type");
+      }
+    }
+    return connection.exec(import_sql::converted_values(plan, n, "", example_limit));
+  }
+
+  // Values the target's column would store differently from the snapshot: a narrower type
+  // rounds (numeric scale, timestamp precision, real) or trims (char). Blocking unless --allow-lossy.
+  void check_converted(const TablePlan& plan, TableImportStats& s) {
+    std::vector<size_t> converted = converted_columns(plan);
+    std::vector<std::string> key = match_columns(plan);
+    for (size_t n = 0; n < converted.size(); ++n) {
+      const ImportColumn& column = plan.columns[converted[n]];
+      Result r = converted_values(plan, n, column.narrowed_from);
+      if (r.rows() == 0) continue;
+      const Column* target_column = plan.target->find_column(column.name);
+      std::string types = column.narrowed_from + " -> " + (target_column ? target_column->type : "?");
+      int k = static_cast<int>(key.size());
+      std::vector<std::string> examples;
+      auto shown = [&](int row, int col) { return r.is_null(row, col) ? std::string("NULL") : r.text(row, col); };
+      for (int i = 0; i < r.rows(); ++i)
+        examples.push_back("row " + r.text(i, 1) + " " + assignment(key, r, i, 2) + ", column " + column.name + " (" +
+                           types + "): " + shown(i, 2 + k) + " -> stored as " + shown(i, 3 + k));
+      uint64_t count = static_cast<uint64_t>(r.number(0, 0));
+      add_problem(plan, "lossy conversion", count, !options.allow_lossy, examples);
+      if (!options.allow_lossy) s.errors += count;
+      if (options.allow_lossy) result.problems.back().note = "stored as the target's type holds them (--allow-lossy)";
+    }
+  }
+
   // Unique keys of the target other than the match key.
   std::vector<const UniqueKey*> other_unique_keys(const TablePlan& plan) {
     std::vector<const UniqueKey*> out;
@@ -167,6 +225,7 @@ struct Checks {
       auto started = Clock::now();
       check_keys_unique(plans[i]);
       check_not_null(plans[i], stats[i]);
+      check_converted(plans[i], stats[i]);
       check_parents(plans[i], stats[i]);
       if (options.existing == ExistingRows::fail) check_existing(plans[i], stats[i]);
       stats[i].seconds += since(started);

@@ -47,6 +47,15 @@ bool writes_all(const TablePlan& plan, const std::vector<std::string>& columns) 
   });
 }
 
+std::vector<size_t> converted_columns(const TablePlan& plan) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < plan.columns.size(); ++i)
+    if (!plan.columns[i].narrowed_from.empty()) out.push_back(i);
+  return out;
+}
+
+std::string raw_column(const TablePlan& plan, size_t n) { return plan.row_column + "_raw" + std::to_string(n); }
+
 std::string table_ref(const Table& table) {
   return (table.partitioned ? "" : "ONLY ") + quote_qualified(table.schema, table.name);
 }
@@ -85,11 +94,12 @@ TablePlan plan_table(const Table& snapshot, size_t position, const std::vector<T
     written.comparable = column->comparable;
     written.not_null = column->not_null;
     written.identity_always = column->identity == "always";
+    if (source.type != column->type) written.narrowed_from = source.type;
     plan.columns.push_back(std::move(written));
   }
   choose_key(plan);
   while (std::any_of(plan.columns.begin(), plan.columns.end(),
-                     [&](const ImportColumn& c) { return c.name == plan.row_column; }))
+                     [&](const ImportColumn& c) { return c.name.rfind(plan.row_column, 0) == 0; }))
     plan.row_column += "_";
   for (const auto& fk : target->foreign_keys)
     if (fk.ref_schema == target->schema && fk.ref_table == target->name && writes_all(plan, fk.columns))

@@ -60,6 +60,14 @@ std::string row_number(const TablePlan& plan, const std::string& alias = "") {
   return (alias.empty() ? "" : alias + ".") + quote_ident(plan.row_column);
 }
 
+// ", NULL::text AS raw0, ..." (create) or ", raw0, ..." (copy): the snapshot text of converted columns.
+std::string raw_list(const TablePlan& plan, bool create) {
+  std::string out;
+  for (size_t n = 0; n < converted_columns(plan).size(); ++n)
+    out += std::string(", ") + (create ? "NULL::text AS " : "") + quote_ident(raw_column(plan, n));
+  return out;
+}
+
 std::string written_list(const TablePlan& plan, const std::string& alias) {
   std::string out;
   for (const auto& c : plan.columns)
@@ -85,12 +93,13 @@ std::string orphan_condition(const ForeignKey& fk, const Table& parent, const st
 std::string create_stage(const TablePlan& plan) {
   // Same column types as the target, no constraints: every problem is found by a query later.
   return "CREATE TEMPORARY TABLE " + stage(plan) + " AS SELECT 0::bigint AS " + row_number(plan) +
-         (plan.columns.empty() ? "" : ", " + written_list(plan, "")) + " FROM " + target(plan) + " WITH NO DATA";
+         (plan.columns.empty() ? "" : ", " + written_list(plan, "")) + raw_list(plan, true) + " FROM " + target(plan) +
+         " WITH NO DATA";
 }
 
 std::string copy_stage(const TablePlan& plan) {
   return "COPY " + stage(plan) + " (" + row_number(plan) + (plan.columns.empty() ? "" : ", " + written_list(plan, "")) +
-         ") FROM STDIN";
+         raw_list(plan, false) + ") FROM STDIN";
 }
 
 std::string copy_into_target(const TablePlan& plan) {
@@ -231,9 +240,21 @@ std::string merge(const std::vector<const TablePlan*>& group, bool keep_existing
   return with + " SELECT " + select;
 }
 
+std::string converted_values(const TablePlan& plan, size_t n, const std::string& stored_as, int limit) {
+  std::vector<std::string> key;
+  key_or_row_columns(plan, key);
+  const ImportColumn& column = plan.columns[converted_columns(plan)[n]];
+  std::string stored = column_of("s", column.name) + (stored_as.empty() ? "" : "::" + stored_as) + "::text";
+  std::string raw = column_of("s", raw_column(plan, n));
+  return "SELECT count(*) OVER (), " + row_number(plan, "s") + texts("s", key) + ", " + raw + ", " + stored + " FROM " +
+         stage(plan) + " s WHERE " + stored + " IS DISTINCT FROM " + raw + limit_clause(limit);
+}
+
 std::string row_json(const TablePlan& plan, uint64_t row) {
-  return std::string("SELECT (pg_catalog.to_jsonb(s) - '") + plan.row_column + "'" + ")::text FROM " + stage(plan) +
-         " s WHERE " + row_number(plan, "s") + " = " + std::to_string(row);
+  std::string internal = "'" + plan.row_column + "'";
+  for (size_t n = 0; n < converted_columns(plan).size(); ++n) internal += ", '" + raw_column(plan, n) + "'";
+  return "SELECT (pg_catalog.to_jsonb(s) - ARRAY[" + internal + "])::text FROM " + stage(plan) + " s WHERE " +
+         row_number(plan, "s") + " = " + std::to_string(row);
 }
 
 }  // namespace pgtote::import_sql

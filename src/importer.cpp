@@ -118,7 +118,7 @@ struct Importer : ImportSession {
   // and no parent of it waits in a stage (its rows would not be there yet).
   bool copies_directly(const TablePlan& plan, const std::set<size_t>& cycle_members) {
     if (!options.direct_copy || options.dry_run || options.continue_on_error || options.snapshot_path == "-" ||
-        plan.columns.empty() || cycle_members.count(plan.position))
+        plan.columns.empty() || cycle_members.count(plan.position) || !converted_columns(plan).empty())
       return false;
     for (auto [fk, parent] : checked_foreign_keys(plan)) {
       auto it = plan_by_name.find({parent->schema, parent->name});

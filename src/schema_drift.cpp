@@ -2,6 +2,8 @@
 #include "pgtote/schema_drift.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <initializer_list>
 #include <map>
 
 #include "pgtote/sql_quote.h"
@@ -26,6 +28,52 @@ int integer_rank(const std::string& type) {
 
 bool is_unbounded_text(const std::string& type) { return type == "text" || type == "character varying"; }
 
+// "timestamp(3) without time zone" -> base "timestamp without time zone", modifiers {3}.
+struct TypeShape {
+  std::string base;
+  std::vector<long> modifiers;
+};
+
+TypeShape shape_of(const std::string& type) {
+  TypeShape shape{type, {}};
+  size_t open = type.find('('), close = type.find(')');
+  if (open == std::string::npos || close == std::string::npos || close < open || type.back() == ']') return shape;
+  shape.base = type.substr(0, open) + type.substr(close + 1);
+  std::string inside = type.substr(open + 1, close - open - 1);
+  for (size_t start = 0; start <= inside.size();) {
+    size_t comma = inside.find(',', start);
+    if (comma == std::string::npos) comma = inside.size();
+    shape.modifiers.push_back(std::strtol(inside.c_str() + start, nullptr, 10));
+    start = comma + 1;
+  }
+  return shape;
+}
+
+bool one_of(const std::string& type, std::initializer_list<const char*> names) {
+  for (const char* name : names)
+    if (type == name) return true;
+  return false;
+}
+
+// Would a value of `from` be stored differently (rounded, trimmed) in `to`? Values that do not
+// fit at all are refused by the server while staging; these are the silent changes.
+bool narrows(const std::string& from, const std::string& to) {
+  TypeShape a = shape_of(from), b = shape_of(to);
+  if (a.base == b.base && !b.modifiers.empty()) {
+    if (a.modifiers.empty()) return a.base != "character";  // unlimited -> limited
+    if (a.base == "numeric") return a.modifiers.size() > 1 && b.modifiers.size() > 1 && b.modifiers[1] < a.modifiers[1];
+    return b.modifiers[0] < a.modifiers[0];  // length or fractional-second precision
+  }
+  bool to_integer = one_of(b.base, {"smallint", "integer", "bigint"});
+  if (a.base == "double precision") return b.base == "real" || to_integer || b.base == "numeric";
+  if (a.base == "numeric") return to_integer || one_of(b.base, {"real", "double precision"});
+  if (a.base == "real") return to_integer;
+  if (a.base.rfind("timestamp", 0) == 0) return b.base == "date" || (b.base.rfind("time ", 0) == 0);
+  if (is_unbounded_text(a.base) || a.base == "text")
+    return !b.modifiers.empty() && one_of(b.base, {"character varying", "character"});
+  return false;
+}
+
 }  // namespace
 
 const char* drift_kind_name(DriftItem::Kind kind) {
@@ -47,6 +95,9 @@ const char* drift_kind_name(DriftItem::Kind kind) {
 }
 
 std::string conversion_note(const std::string& from, const std::string& to) {
+  if (narrows(from, to))
+    return "narrower: values may be stored rounded or trimmed; each one that would be is listed and stops the "
+           "import unless --allow-lossy";
   int a = integer_rank(from), b = integer_rank(to);
   if (a && b) return a <= b ? "values convert" : "values convert only if they fit (each is checked while staging)";
   if (a && (to.rfind("numeric", 0) == 0 || to == "double precision")) return "values convert";

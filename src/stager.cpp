@@ -62,7 +62,7 @@ uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotRead
   if (!plan.direct) connection.exec(import_sql::create_stage(plan));
   auto copy = connection.copy_in(plan.direct ? import_sql::copy_into_target(plan) : import_sql::copy_stage(plan));
   std::vector<JsonValue> values;
-  std::string buffer, scratch;
+  std::string buffer, scratch, raw_fields;
   buffer.reserve(send_threshold + 65536);
   uint64_t rows = 0;
   const size_t expected = plan.snapshot.columns.size();
@@ -74,6 +74,7 @@ uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotRead
                                                 std::to_string(rows) + " has " + std::to_string(values.size()) +
                                                 " values but the table has " + std::to_string(expected) + " columns");
       if (!plan.direct) buffer += std::to_string(rows);
+      raw_fields.clear();
       for (size_t c = 0; c < plan.columns.size(); ++c) {
         const ImportColumn& column = plan.columns[c];
         if (c > 0 || !plan.direct) buffer += '\t';
@@ -86,11 +87,15 @@ uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotRead
           throw Error(ExitCode::bad_snapshot, "snapshot: table " + plan.snapshot.qualified_name() + ", row " +
                                                   std::to_string(rows) + ", column " + column.name + ": " + e.what());
         }
+        size_t field = buffer.size();
         if (not_null)
           append_copy_escaped(buffer, scratch);
         else
           buffer += "\\N";
+        // A converted column's snapshot text goes again, as text, after the row's columns.
+        if (!column.narrowed_from.empty()) raw_fields.append("\t").append(buffer, field, std::string::npos);
       }
+      buffer += raw_fields;
       buffer += '\n';
       if (buffer.size() > send_threshold) {
         copy.put(buffer);

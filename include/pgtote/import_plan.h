@@ -20,6 +20,9 @@ struct ImportColumn {
   bool comparable = true;
   bool not_null = false;
   bool identity_always = false;
+  // The snapshot's type, when it differs from the target column's: the value may be stored
+  // differently (rounded, truncated), so the stage keeps its snapshot text too to compare.
+  std::string narrowed_from;
 };
 
 struct TablePlan {
@@ -30,7 +33,7 @@ struct TablePlan {
   std::string key_source;             // "primary key", "unique index X", "whole row"
   std::string stage;                  // temporary staging table name (safe identifier)
   // The stage's snapshot row number column: "__pgtote_row", lengthened until no written column
-  // has that name, so no internal name is spliced into the table's own namespace.
+  // starts with it, so no internal name (this one, or "<it>_raw<n>") meets a column of the table.
   std::string row_column = "__pgtote_row";
   bool self_referencing = false;  // the target has a foreign key to itself among the written columns
   size_t position = 0;            // in the snapshot's order
@@ -49,6 +52,11 @@ TablePlan plan_table(const Table& snapshot, size_t position, const std::vector<T
 
 // Does the plan write every one of `columns`? (Keys on other columns keep the target's values.)
 bool writes_all(const TablePlan& plan, const std::vector<std::string>& columns);
+
+// Indexes into plan.columns of the columns whose snapshot type differs from the target's, in
+// order; the stage holds their snapshot text in raw_column(plan, n) for the n-th of them.
+std::vector<size_t> converted_columns(const TablePlan& plan);
+std::string raw_column(const TablePlan& plan, size_t n);
 
 // "schema"."name" of the target table, with ONLY unless it is partitioned (its rows live in
 // partitions); for reading and updating exactly this table's rows.

@@ -60,6 +60,11 @@ std::string merge(const std::vector<const TablePlan*>& group, bool keep_existing
 // value that moves from an old row to a new one is free when the new row arrives.
 std::string update_changed(const TablePlan& plan);
 std::string insert_new(const TablePlan& plan);
+// Staged rows whose n-th converted column (converted_columns) the target stores differently from
+// the snapshot's text: the stored value, read back as `stored_as` (the snapshot's type, already
+// checked to name a type; empty: as text), differs from that text. Result: total, row, match key
+// values..., snapshot text, stored text.
+std::string converted_values(const TablePlan& plan, size_t n, const std::string& stored_as, int limit);
 // A staged row as a JSON object (for the reject file). Result: one text column.
 std::string row_json(const TablePlan& plan, uint64_t row);
 

@@ -23,6 +23,7 @@ struct ImportOptions {
   bool dry_run = false;
   ExistingRows existing = ExistingRows::update;
   bool skip_conflicts = false;
+  bool allow_lossy = false;  // store values a narrower target column rounds or trims (reported, not blocking)
   bool ignore_missing_columns = false;  // import the shared columns only
   bool allow_remote = false;            // write to a host that is not local (--yes, PGTOTE_ALLOW_REMOTE=1)
   bool continue_on_error = false;       // commit level by level, set rejected rows aside
@@ -51,7 +52,7 @@ struct TableImportStats {
 // One kind of problem in one table, with its first examples.
 struct ImportProblem {
   std::string table;
-  std::string kind;  // "conflict", "missing parent", "not null", "existing row"
+  std::string kind;  // "conflict", "missing parent", "not null", "existing row", "lossy conversion", ...
   uint64_t count = 0;
   bool blocking = true;  // false: skipped (--skip-conflicts) or left to the server (--continue-on-error)
   std::string note;      // what happens to these rows when they do not block
