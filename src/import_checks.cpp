@@ -161,10 +161,12 @@ struct Checks {
     return out;
   }
 
+  bool keep_existing() const { return options.existing != ExistingRows::update; }
+
   void check_conflicts(const TablePlan& plan, TableImportStats& s) {
     std::vector<std::string> key = match_columns(plan);
     for (const UniqueKey* unique : other_unique_keys(plan)) {
-      Result r = connection.exec(import_sql::conflicts(plan, *unique, example_limit));
+      Result r = connection.exec(import_sql::conflicts(plan, *unique, keep_existing(), example_limit));
       if (r.rows() == 0) continue;
       std::vector<std::string> examples;
       int k = static_cast<int>(key.size()), u = static_cast<int>(unique->columns.size());
@@ -176,7 +178,7 @@ struct Checks {
       add_problem(plan, "conflict", n, !options.skip_conflicts, examples);
       s.conflicts += n;
       if (options.skip_conflicts) {
-        Result deleted = connection.exec(import_sql::delete_conflicts(plan, *unique));
+        Result deleted = connection.exec(import_sql::delete_conflicts(plan, *unique, keep_existing()));
         uint64_t gone = deleted.affected_rows();
         s.skipped += gone;
         s.unchanged -= gone;

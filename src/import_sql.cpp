@@ -138,23 +138,42 @@ std::string delete_missing_parents(const TablePlan& plan, const ForeignKey& fk, 
   return "DELETE FROM " + stage(plan) + " s WHERE " + orphan_condition(fk, parent, parent_stage);
 }
 
-std::string conflicts(const TablePlan& plan, const UniqueKey& unique, int limit) {
-  std::vector<std::string> key;
-  key_or_row_columns(plan, key);
+namespace {
+
+// s's unique values equal those of t, a different target row...
+std::string collision(const TablePlan& plan, const UniqueKey& unique) {
   std::string match;
   for (const auto& c : unique.columns)
     match += (match.empty() ? "" : " AND ") + column_of("t", c) + " = " + column_of("s", c);
-  return "SELECT count(*) OVER (), " + row_number(plan, "s") + texts("s", key) + texts("s", unique.columns) +
-         texts("t", key) + " FROM " + stage(plan) + " s JOIN " + target(plan) + " t ON " + match + " WHERE NOT (" +
-         key_match(plan, "t", "s") + ")" + limit_clause(limit);
+  return match + " AND NOT (" + key_match(plan, "t", "s") + ")";
 }
 
-std::string delete_conflicts(const TablePlan& plan, const UniqueKey& unique) {
-  std::string match;
-  for (const auto& c : unique.columns)
-    match += (match.empty() ? "" : " AND ") + column_of("t", c) + " = " + column_of("s", c);
-  return "DELETE FROM " + stage(plan) + " s USING " + target(plan) + " t WHERE " + match + " AND NOT (" +
-         key_match(plan, "t", "s") + ")";
+// ...that the import does not move away: a target row whose own snapshot row gives it other
+// unique values frees them (a value moving from an old row to a new one, two rows swapping).
+std::string not_released(const TablePlan& plan, const UniqueKey& unique, bool keep_existing) {
+  if (keep_existing || plan.key.empty()) return "";
+  std::string old_values, new_values;
+  for (const auto& c : unique.columns) {
+    old_values += (old_values.empty() ? "" : ", ") + column_of("t", c);
+    new_values += (new_values.empty() ? "" : ", ") + column_of("m", c);
+  }
+  return " AND NOT EXISTS (SELECT 1 FROM " + stage(plan) + " m WHERE " + key_match(plan, "t", "m") + " AND ROW(" +
+         old_values + ") IS DISTINCT FROM ROW(" + new_values + "))";
+}
+
+}  // namespace
+
+std::string conflicts(const TablePlan& plan, const UniqueKey& unique, bool keep_existing, int limit) {
+  std::vector<std::string> key;
+  key_or_row_columns(plan, key);
+  return "SELECT count(*) OVER (), " + row_number(plan, "s") + texts("s", key) + texts("s", unique.columns) +
+         texts("t", key) + " FROM " + stage(plan) + " s JOIN " + target(plan) + " t ON " + collision(plan, unique) +
+         not_released(plan, unique, keep_existing) + limit_clause(limit);
+}
+
+std::string delete_conflicts(const TablePlan& plan, const UniqueKey& unique, bool keep_existing) {
+  return "DELETE FROM " + stage(plan) + " s USING " + target(plan) + " t WHERE " + collision(plan, unique) +
+         not_released(plan, unique, keep_existing);
 }
 
 std::string existing_rows(const TablePlan& plan, int limit) {
@@ -248,6 +267,13 @@ std::string converted_values(const TablePlan& plan, size_t n, const std::string&
   std::string raw = column_of("s", raw_column(plan, n));
   return "SELECT count(*) OVER (), " + row_number(plan, "s") + texts("s", key) + ", " + raw + ", " + stored + " FROM " +
          stage(plan) + " s WHERE " + stored + " IS DISTINCT FROM " + raw + limit_clause(limit);
+}
+
+std::string row_key(const TablePlan& plan, uint64_t row) {
+  std::string keys;
+  for (const auto& k : plan.key) keys += (keys.empty() ? "" : ", ") + column_of("s", k) + "::text";
+  return "SELECT " + (keys.empty() ? std::string("1") : keys) + " FROM " + stage(plan) + " s WHERE " +
+         row_number(plan, "s") + " = " + std::to_string(row);
 }
 
 std::string row_json(const TablePlan& plan, uint64_t row) {

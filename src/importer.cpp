@@ -197,24 +197,103 @@ struct Importer : ImportSession {
     record_counts(members, updated, inserted, started);
   }
 
+  // Refusals --skip-conflicts skips: a unique or exclusion collision, or a parent skipped before.
+  static bool skippable(const std::string& sqlstate) {
+    return sqlstate == "23505" || sqlstate == "23P01" || sqlstate == "23503";
+  }
+
+  // A group the server refused on a rule the checks cannot see (a unique index with a predicate
+  // or an expression, an exclusion constraint, a CHECK, RLS, a trigger): its rows are bisected
+  // under savepoints so the refused ones are named by row and key. With --skip-conflicts the
+  // colliding ones are skipped and the rest written; otherwise every refused row is a blocking
+  // problem. Returns false when the import cannot go on.
+  bool write_refused_group(const std::vector<size_t>& members, const ServerError& first_refusal,
+                           const std::string& names) {
+    auto started = Clock::now();
+    uint64_t last_row = 0;
+    for (size_t m : members) last_row = std::max(last_row, stats[m].unchanged + stats[m].skipped);
+    std::vector<RejectedRow> refused;
+    MergeCounts counts = merge_resilient(connection, group_plans(members), options.existing != ExistingRows::update,
+                                         last_row, refused);
+    bool blocked = false;
+    std::map<std::pair<std::string, std::string>, ImportProblem> problems;  // by table and kind
+    for (const auto& row : refused) {
+      auto problem = refusal_problem(row.server, row.table);
+      if (!problem) throw Error(ExitCode::database, row.table + ", row " + std::to_string(row.row) + ": " + row.error, row.server);
+      bool skip = options.skip_conflicts && skippable(row.server.sqlstate);
+      blocked = blocked || !skip;
+      std::string key;
+      for (size_t m : members) {
+        if (plans[m].snapshot.qualified_name() != row.table) continue;
+        key = row_key(plans[m], row.row);
+        bool collision = row.server.sqlstate == "23505" || row.server.sqlstate == "23P01";
+        if (!skip) {
+          ++(collision ? stats[m].conflicts : stats[m].errors);
+          continue;
+        }
+        --stats[m].unchanged;
+        ++stats[m].skipped;
+        ++stats[m].conflicts;
+      }
+      if (skip && row.server.sqlstate == "23503") problem->kind = "lost parent";
+      ImportProblem& merged = problems[{row.table, problem->kind}];
+      if (merged.count == 0) {
+        merged = *problem;
+        merged.count = 0;
+        merged.examples.clear();
+        merged.blocking = !skip;
+        if (skip) merged.note = "skipped (--skip-conflicts)";
+      }
+      ++merged.count;
+      if (merged.examples.size() < 5) merged.examples.push_back("row " + std::to_string(row.row) + key + ": " + problem->examples.front());
+    }
+    if (refused.empty()) {  // only the batch as a whole fails (a deferred rule at the end)
+      result.problems.push_back(*refusal_problem(first_refusal, names));
+      return false;
+    }
+    for (auto& [table_kind, problem] : problems) result.problems.push_back(std::move(problem));
+    if (blocked) return false;
+    record_counts(members, counts.updated, counts.inserted, started);
+    return true;
+  }
+
+  // " (id=5)": a staged row's match key, for naming it.
+  std::string row_key(const TablePlan& plan, uint64_t row) {
+    if (plan.key.empty()) return "";
+    Result r = connection.exec(import_sql::row_key(plan, row));
+    if (r.rows() == 0) return "";
+    std::string out;
+    for (size_t k = 0; k < plan.key.size(); ++k)
+      out += (k ? ", " : "") + plan.key[k] + "=" + (r.is_null(0, static_cast<int>(k)) ? "NULL" : r.text(0, static_cast<int>(k)));
+    return " (" + out + ")";
+  }
+
   // Every write, then every deferred constraint checked at once, before sequences move. A
-  // statement the server refuses becomes a named problem (the caller rolls back); the dry run
+  // statement the server refuses becomes named problems (the caller rolls back); the dry run
   // rehearses exactly this, so its verdict and counts are the import's.
   bool write_all(const std::vector<std::vector<size_t>>& groups) {
     Progress progress(options.progress);
-    std::string names;
-    try {
-      for (const auto& members : groups) {
-        names.clear();
-        for (size_t m : members) names += (names.empty() ? "" : ", ") + plans[m].snapshot.qualified_name();
-        progress.start((options.dry_run ? "rehearsing " : "merging ") + names);
+    for (const auto& members : groups) {
+      std::string names;
+      for (size_t m : members) names += (names.empty() ? "" : ", ") + plans[m].snapshot.qualified_name();
+      progress.start((options.dry_run ? "rehearsing " : "merging ") + names);
+      connection.exec("SAVEPOINT pgtote_group");
+      try {
         write_group(members);
+        connection.exec("RELEASE SAVEPOINT pgtote_group");
+        continue;
+      } catch (const Error& e) {
+        if (!refusal_problem(e.server(), names)) throw;
+        connection.exec("ROLLBACK TO SAVEPOINT pgtote_group");
+        connection.exec("RELEASE SAVEPOINT pgtote_group");
+        if (!write_refused_group(members, e.server(), names)) return false;
       }
-      names = "the deferred constraints";
+    }
+    try {
       connection.exec("SET CONSTRAINTS ALL IMMEDIATE");
       return true;
     } catch (const Error& e) {
-      auto problem = refusal_problem(e.server(), names);
+      auto problem = refusal_problem(e.server(), "the deferred constraints");
       if (!problem) throw;
       result.problems.push_back(std::move(*problem));
       return false;

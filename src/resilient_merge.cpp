@@ -45,7 +45,7 @@ struct Bisection {
     for (const TablePlan* plan : group) {
       Result values = connection.exec(import_sql::row_json(*plan, row));
       if (values.rows() == 0) continue;  // this table has no row with that number
-      rejected.push_back({plan->snapshot.qualified_name(), row, message, values.text(0, 0)});
+      rejected.push_back({plan->snapshot.qualified_name(), row, message, values.text(0, 0), server});
     }
   }
 };

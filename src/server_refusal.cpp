@@ -53,9 +53,9 @@ std::optional<ImportProblem> refusal_problem(const ServerError& server, const st
   if (!server.constraint.empty()) example = "constraint " + server.constraint + ": " + example;
   if (!server.column.empty()) example += ", column " + server.column;
   if (!server.detail.empty()) example += " (" + server.detail + ")";
-  example += " [SQLSTATE " + server.sqlstate + "]; " + kind->advice;
+  example += " [SQLSTATE " + server.sqlstate + "]";
   problem.examples.push_back(example);
-  problem.note = "found by writing " + tables + " and rolling back";
+  problem.note = kind->advice;
   return problem;
 }
 

@@ -30,10 +30,11 @@ std::string missing_parents(const TablePlan& plan, const ForeignKey& fk, const T
 std::string delete_missing_parents(const TablePlan& plan, const ForeignKey& fk, const Table& parent,
                                    const std::string& parent_stage);
 
-// Staged rows that collide on `unique` with a different target row. Result: total, row, the
-// staged row's match key values, its `unique` values, the colliding target row's key values.
-std::string conflicts(const TablePlan& plan, const UniqueKey& unique, int limit);
-std::string delete_conflicts(const TablePlan& plan, const UniqueKey& unique);
+// Staged rows that collide on `unique` with a different target row, one the import does not
+// move off that value (unless keep_existing, its own snapshot row updates it). Result: total,
+// row, the staged row's match key values, its `unique` values, the colliding target row's keys.
+std::string conflicts(const TablePlan& plan, const UniqueKey& unique, bool keep_existing, int limit);
+std::string delete_conflicts(const TablePlan& plan, const UniqueKey& unique, bool keep_existing);
 
 // Staged rows whose key exists in the target. Result: total, row, key values...
 std::string existing_rows(const TablePlan& plan, int limit);
@@ -65,6 +66,8 @@ std::string insert_new(const TablePlan& plan);
 // checked to name a type; empty: as text), differs from that text. Result: total, row, match key
 // values..., snapshot text, stored text.
 std::string converted_values(const TablePlan& plan, size_t n, const std::string& stored_as, int limit);
+// A staged row's match key values as text. Result: one row, one column per key column.
+std::string row_key(const TablePlan& plan, uint64_t row);
 // A staged row as a JSON object (for the reject file). Result: one text column.
 std::string row_json(const TablePlan& plan, uint64_t row);
 

@@ -17,6 +17,7 @@ struct RejectedRow {
   uint64_t row = 0;    // snapshot row number
   std::string error;   // the server's message
   std::string values;  // the row as a JSON object
+  ServerError server;  // the server's fields (SQLSTATE, constraint, detail), as data
 };
 
 struct MergeCounts {
