@@ -260,19 +260,20 @@ struct Checks {
 
   void show_diff(const TablePlan& plan) {
     Result r = connection.exec(import_sql::changed_rows(plan, options.show_diff));
-    std::vector<std::string> key = match_columns(plan);
-    for (int row = 0; row < r.rows(); ++row) {
-      std::string line = plan.snapshot.qualified_name() + " row " + r.text(row, 0);
-      std::string key_text;
-      for (size_t c = 0; c < plan.columns.size(); ++c) {
-        int before = 1 + 2 * static_cast<int>(c), after = before + 1;
-        auto shown = [&](int col) { return r.is_null(row, col) ? std::string("NULL") : r.text(row, col); };
+    auto shown = [&](int row, int col) { return r.is_null(row, col) ? std::string("NULL") : r.text(row, col); };
+    // One result row per column: the rows of one changed row are consecutive, in column order.
+    for (int first = 0, end = 0; first < r.rows(); first = end) {
+      std::string number = r.text(first, 0), changes, key_text;
+      for (end = first; end < r.rows() && r.text(end, 0) == number; ++end) {
+        if (r.is_null(end, 1)) continue;  // a table without columns
+        size_t c = static_cast<size_t>(r.number(end, 1)) - 1;
+        if (c >= plan.columns.size()) continue;
         if (plan.columns[c].in_key)
-          key_text += (key_text.empty() ? "" : ", ") + plan.columns[c].name + "=" + shown(after);
-        else if (r.is_null(row, before) != r.is_null(row, after) || shown(before) != shown(after))
-          line += "\n    " + plan.columns[c].name + ": " + shown(before) + " -> " + shown(after);
+          key_text += (key_text.empty() ? "" : ", ") + plan.columns[c].name + "=" + shown(end, 3);
+        else if (r.is_null(end, 2) != r.is_null(end, 3) || shown(end, 2) != shown(end, 3))
+          changes += "\n    " + plan.columns[c].name + ": " + shown(end, 2) + " -> " + shown(end, 3);
       }
-      result.diffs.push_back(line.insert(plan.snapshot.qualified_name().size(), " (" + key_text + ")"));
+      result.diffs.push_back(plan.snapshot.qualified_name() + " (" + key_text + ") row " + number + changes);
     }
   }
 };

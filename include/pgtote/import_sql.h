@@ -41,7 +41,9 @@ std::string existing_rows(const TablePlan& plan, int limit);
 
 // Result: staged, would insert, would update (with --existing update).
 std::string classify(const TablePlan& plan);
-// Changed rows, before and after. Result: row, then (target value, staged value) per column.
+// Changed rows, before and after, one result row per written column of each changed row (any
+// number of columns). Result: row, column position (1-based, in plan.columns; NULL when the plan
+// writes no column), target value, staged value; ordered by row, then position.
 std::string changed_rows(const TablePlan& plan, int limit);
 
 // One statement writing every plan in `group` (a table, or a cycle's tables): for each plan,
