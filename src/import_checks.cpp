@@ -88,7 +88,8 @@ struct Checks {
       std::vector<std::string> examples;
       for (int i = 0; i < r.rows(); ++i)
         examples.push_back("row " + r.text(i, 1) + ": " + assignment(fk->columns, r, i, 2) + " has no row in " +
-                           parent->qualified_name() + " (neither in the snapshot nor in the target)");
+                           parent->qualified_name() + " (neither in the snapshot nor in the target; foreign key " +
+                           fk->name + ")");
       add_problem(plan, "missing parent", static_cast<uint64_t>(r.number(0, 0)), true, examples);
       s.errors += static_cast<uint64_t>(r.number(0, 0));
     }
@@ -173,7 +174,8 @@ struct Checks {
       for (int i = 0; i < r.rows(); ++i)
         examples.push_back("row " + r.text(i, 1) + " " + assignment(key, r, i, 2) + ": " +
                            assignment(unique->columns, r, i, 2 + k) + " is already held by the target's row " +
-                           assignment(key, r, i, 2 + k + u));
+                           assignment(key, r, i, 2 + k + u) + " (" + (unique->constraint ? "constraint " : "index ") +
+                           unique->name + ")");
       uint64_t n = static_cast<uint64_t>(r.number(0, 0));
       add_problem(plan, "conflict", n, !options.skip_conflicts, examples);
       s.conflicts += n;

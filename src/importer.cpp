@@ -194,7 +194,25 @@ struct Importer : ImportSession {
         inserted[g] = static_cast<uint64_t>(r.number(0, static_cast<int>(2 * g + 1)));
       }
     }
+    for (size_t g = 0; g < group.size(); ++g)
+      if (updated[g] + inserted[g] > 0) report_rewritten(*group[g]);
     record_counts(members, updated, inserted, started);
+  }
+
+  // A target BEFORE trigger that changes rows as they are written (lowercases an email, stamps
+  // updated_at) makes them differ from the snapshot again: say so, naming the triggers, rather
+  // than let every import announce the same rows as updated.
+  void report_rewritten(const TablePlan& plan) {
+    if (plan.key.empty() || options.disable_triggers) return;
+    Result triggers = connection.exec(import_sql::row_triggers_sql, {std::to_string(plan.target->oid)});
+    if (triggers.is_null(0, 0)) return;
+    Result r = connection.exec(import_sql::classify(plan));
+    uint64_t rewritten = static_cast<uint64_t>(r.number(0, 2));
+    if (rewritten == 0) return;
+    result.problems.push_back({plan.snapshot.qualified_name(), "rewritten by trigger", rewritten, false,
+                               "written, then changed by the target's triggers: every import writes them again",
+                               {std::to_string(rewritten) + " rows differ from the snapshot after writing; BEFORE "
+                                "trigger(s) " + triggers.text(0, 0)}});
   }
 
   // Refusals --skip-conflicts skips: a unique or exclusion collision, or a parent skipped before.

@@ -39,6 +39,16 @@ std::string delete_conflicts(const TablePlan& plan, const UniqueKey& unique, boo
 // Staged rows whose key exists in the target. Result: total, row, key values...
 std::string existing_rows(const TablePlan& plan, int limit);
 
+// $1: the target table's oid. Result: one row, the names of its enabled BEFORE INSERT or UPDATE
+// row triggers (its partitions' too), comma-separated, or NULL when it has none.
+inline constexpr const char* row_triggers_sql = R"SQL(
+SELECT pg_catalog.string_agg(DISTINCT tg.tgname, ', ')
+FROM pg_catalog.pg_trigger tg
+WHERE (tg.tgrelid = $1::pg_catalog.oid
+       OR tg.tgrelid IN (SELECT relid FROM pg_catalog.pg_partition_tree($1::pg_catalog.oid::pg_catalog.regclass)))
+  AND NOT tg.tgisinternal AND tg.tgenabled <> 'D' AND (tg.tgtype & 3) = 3 AND (tg.tgtype & 20) <> 0
+)SQL";
+
 // Result: staged, would insert, would update (with --existing update).
 std::string classify(const TablePlan& plan);
 // Changed rows, before and after, one result row per written column of each changed row (any
