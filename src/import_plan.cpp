@@ -101,6 +101,13 @@ TablePlan plan_table(const Table& snapshot, size_t position, const std::vector<T
   while (std::any_of(plan.columns.begin(), plan.columns.end(),
                      [&](const ImportColumn& c) { return c.name.rfind(plan.row_column, 0) == 0; }))
     plan.row_column += "_";
+  size_t staged_columns = plan.columns.size() + converted_columns(plan).size();
+  if (staged_columns > max_table_columns)
+    throw Error(ExitCode::drift, "table " + snapshot.qualified_name() + ": " +
+                                     std::to_string(converted_columns(plan).size()) +
+                                     " of its columns change type in the target, and a table this wide leaves "
+                                     "no room to check those values (give them the snapshot's types)");
+  plan.rows_by_position = staged_columns + 1 > max_table_columns;
   for (const auto& fk : target->foreign_keys)
     if (fk.ref_schema == target->schema && fk.ref_table == target->name && writes_all(plan, fk.columns))
       plan.self_referencing = true;

@@ -56,7 +56,10 @@ std::string stage(const TablePlan& plan) { return quote_ident(plan.stage); }
 std::string target(const TablePlan& plan) { return table_ref(*plan.target); }
 std::string limit_clause(int limit) { return " ORDER BY 2 LIMIT " + std::to_string(limit); }
 
+// The snapshot row number of stage row `alias` (no alias: the stage's column, for creating it).
 std::string row_number(const TablePlan& plan, const std::string& alias = "") {
+  if (plan.rows_by_position && !alias.empty())
+    return "(SELECT r.n FROM " + quote_ident(plan.stage + "_rows") + " r WHERE r.tid = " + alias + ".ctid)";
   return (alias.empty() ? "" : alias + ".") + quote_ident(plan.row_column);
 }
 
@@ -92,12 +95,23 @@ std::string orphan_condition(const ForeignKey& fk, const Table& parent, const st
 
 std::string create_stage(const TablePlan& plan) {
   // Same column types as the target, no constraints: every problem is found by a query later.
+  if (plan.rows_by_position)
+    return "CREATE TEMPORARY TABLE " + stage(plan) + " AS SELECT " + written_list(plan, "") + raw_list(plan, true) +
+           " FROM " + target(plan) + " WITH NO DATA";
   return "CREATE TEMPORARY TABLE " + stage(plan) + " AS SELECT 0::bigint AS " + row_number(plan) +
          (plan.columns.empty() ? "" : ", " + written_list(plan, "")) + raw_list(plan, true) + " FROM " + target(plan) +
          " WITH NO DATA";
 }
 
+std::string number_stage_rows(const TablePlan& plan) {
+  std::string rows = quote_ident(plan.stage + "_rows");
+  return "CREATE TEMPORARY TABLE " + rows + " AS SELECT ctid AS tid, row_number() OVER (ORDER BY ctid) AS n FROM " +
+         stage(plan) + "; CREATE INDEX ON " + rows + " (tid)";
+}
+
 std::string copy_stage(const TablePlan& plan) {
+  if (plan.rows_by_position)
+    return "COPY " + stage(plan) + " (" + written_list(plan, "") + raw_list(plan, false) + ") FROM STDIN";
   return "COPY " + stage(plan) + " (" + row_number(plan) + (plan.columns.empty() ? "" : ", " + written_list(plan, "")) +
          raw_list(plan, false) + ") FROM STDIN";
 }
@@ -123,7 +137,7 @@ std::string null_counts(const TablePlan& plan, const std::vector<std::string>& c
 }
 
 std::string null_rows(const TablePlan& plan, const std::string& column, int limit) {
-  return "SELECT " + row_number(plan) + " FROM " + stage(plan) + " WHERE " + quote_ident(column) +
+  return "SELECT " + row_number(plan, "s") + " FROM " + stage(plan) + " s WHERE " + column_of("s", column) +
          " IS NULL ORDER BY 1 LIMIT " + std::to_string(limit);
 }
 

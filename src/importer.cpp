@@ -209,10 +209,15 @@ struct Importer : ImportSession {
     Result r = connection.exec(import_sql::classify(plan));
     uint64_t rewritten = static_cast<uint64_t>(r.number(0, 2));
     if (rewritten == 0) return;
-    result.problems.push_back({plan.snapshot.qualified_name(), "rewritten by trigger", rewritten, false,
+    result.problems.push_back({plan.snapshot.qualified_name(),
+                               "rewritten by trigger",
+                               rewritten,
+                               false,
                                "written, then changed by the target's triggers: every import writes them again",
-                               {std::to_string(rewritten) + " rows differ from the snapshot after writing; BEFORE "
-                                "trigger(s) " + triggers.text(0, 0)}});
+                               {std::to_string(rewritten) +
+                                " rows differ from the snapshot after writing; BEFORE "
+                                "trigger(s) " +
+                                triggers.text(0, 0)}});
   }
 
   // Refusals --skip-conflicts skips: a unique or exclusion collision, or a parent skipped before.
@@ -231,13 +236,14 @@ struct Importer : ImportSession {
     uint64_t last_row = 0;
     for (size_t m : members) last_row = std::max(last_row, stats[m].unchanged + stats[m].skipped);
     std::vector<RejectedRow> refused;
-    MergeCounts counts = merge_resilient(connection, group_plans(members), options.existing != ExistingRows::update,
-                                         last_row, refused);
+    MergeCounts counts =
+        merge_resilient(connection, group_plans(members), options.existing != ExistingRows::update, last_row, refused);
     bool blocked = false;
     std::map<std::pair<std::string, std::string>, ImportProblem> problems;  // by table and kind
     for (const auto& row : refused) {
       auto problem = refusal_problem(row.server, row.table);
-      if (!problem) throw Error(ExitCode::database, row.table + ", row " + std::to_string(row.row) + ": " + row.error, row.server);
+      if (!problem)
+        throw Error(ExitCode::database, row.table + ", row " + std::to_string(row.row) + ": " + row.error, row.server);
       bool skip = options.skip_conflicts && skippable(row.server.sqlstate);
       blocked = blocked || !skip;
       std::string key;
@@ -263,7 +269,8 @@ struct Importer : ImportSession {
         if (skip) merged.note = "skipped (--skip-conflicts)";
       }
       ++merged.count;
-      if (merged.examples.size() < 5) merged.examples.push_back("row " + std::to_string(row.row) + key + ": " + problem->examples.front());
+      if (merged.examples.size() < 5)
+        merged.examples.push_back("row " + std::to_string(row.row) + key + ": " + problem->examples.front());
     }
     if (refused.empty()) {  // only the batch as a whole fails (a deferred rule at the end)
       result.problems.push_back(*refusal_problem(first_refusal, names));
@@ -282,7 +289,8 @@ struct Importer : ImportSession {
     if (r.rows() == 0) return "";
     std::string out;
     for (size_t k = 0; k < plan.key.size(); ++k)
-      out += (k ? ", " : "") + plan.key[k] + "=" + (r.is_null(0, static_cast<int>(k)) ? "NULL" : r.text(0, static_cast<int>(k)));
+      out += (k ? ", " : "") + plan.key[k] + "=" +
+             (r.is_null(0, static_cast<int>(k)) ? "NULL" : r.text(0, static_cast<int>(k)));
     return " (" + out + ")";
   }
 

@@ -73,11 +73,12 @@ uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotRead
         throw Error(ExitCode::bad_snapshot, "snapshot: table " + plan.snapshot.qualified_name() + ", row " +
                                                 std::to_string(rows) + " has " + std::to_string(values.size()) +
                                                 " values but the table has " + std::to_string(expected) + " columns");
-      if (!plan.direct) buffer += std::to_string(rows);
+      bool numbered = !plan.direct && !plan.rows_by_position;
+      if (numbered) buffer += std::to_string(rows);
       raw_fields.clear();
       for (size_t c = 0; c < plan.columns.size(); ++c) {
         const ImportColumn& column = plan.columns[c];
-        if (c > 0 || !plan.direct) buffer += '\t';
+        if (c > 0 || numbered) buffer += '\t';
         scratch.clear();
         bool not_null;
         try {
@@ -104,6 +105,7 @@ uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotRead
     }
     if (!buffer.empty()) copy.put(buffer);
     copy.finish();
+    if (plan.rows_by_position) connection.exec(import_sql::number_stage_rows(plan));
   } catch (const Error& e) {
     // A direct copy's failure (a missing parent, say) is for the importer to retry with stages.
     if (e.code() == ExitCode::database && !plan.direct)

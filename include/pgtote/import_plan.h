@@ -35,6 +35,10 @@ struct TablePlan {
   // The stage's snapshot row number column: "__pgtote_row", lengthened until no written column
   // starts with it, so no internal name (this one, or "<it>_raw<n>") meets a column of the table.
   std::string row_column = "__pgtote_row";
+  // The table is too wide for the stage to add a row number column (PostgreSQL's limit is 1,600
+  // columns): the stage holds the columns alone, and a second temporary table maps each staged
+  // row's ctid to its snapshot row number (COPY fills a fresh table in file order).
+  bool rows_by_position = false;
   bool self_referencing = false;  // the target has a foreign key to itself among the written columns
   size_t position = 0;            // in the snapshot's order
   bool skipped = false;
@@ -57,6 +61,9 @@ bool writes_all(const TablePlan& plan, const std::vector<std::string>& columns);
 // order; the stage holds their snapshot text in raw_column(plan, n) for the n-th of them.
 std::vector<size_t> converted_columns(const TablePlan& plan);
 std::string raw_column(const TablePlan& plan, size_t n);
+
+// PostgreSQL's limit on the columns of a table (MaxHeapAttributeNumber).
+inline constexpr size_t max_table_columns = 1600;
 
 // "schema"."name" of the target table, with ONLY unless it is partitioned (its rows live in
 // partitions); for reading and updating exactly this table's rows.

@@ -12,6 +12,9 @@ namespace pgtote::import_sql {
 
 std::string create_stage(const TablePlan& plan);
 std::string copy_stage(const TablePlan& plan);
+// For a plan numbered by position: the table mapping each staged row (ctid) to its row number,
+// made right after the COPY, while ctid order is still file order.
+std::string number_stage_rows(const TablePlan& plan);
 // COPY straight into the target table (a direct plan); identity values are kept as given.
 std::string copy_into_target(const TablePlan& plan);
 // One row: whether the target table has no row.
