@@ -11,7 +11,8 @@
 # Import: into an empty schema with keys and FKs vs psql replaying that dump in one transaction;
 # a second import of the same snapshot (nothing changes) vs the same replay; and, at the small
 # scale with 5% of rows changed or missing in the target, vs one autocommitted
-# INSERT ... ON CONFLICT DO UPDATE per row (what hand-written import scripts run).
+# INSERT ... ON CONFLICT DO UPDATE per row (what hand-written import scripts run). The dry run
+# (which rehearses the writes and rolls back) is timed against the import it predicts.
 # Prints the ratios; exits non-zero if a run fails or a result differs from the source.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -109,10 +110,12 @@ createdb -T empty_schema import_target
 run replay psql -q -1 -v ON_ERROR_STOP=1 -d replay_target -f "$work/dump.sql"
 run import "$pgtote" import "$work/all.json" --target dbname=import_target -q
 run reimport "$pgtote" import "$work/all.json" --target dbname=import_target -q
+run redry "$pgtote" import "$work/all.json" --target dbname=import_target -q --dry-run
 [ "$(digest appdb)" = "$(digest import_target)" ] || { echo "import_target differs from the source" >&2; exit 1; }
 printf '%-34s %8s %7sM\n' "psql -1 replay of the dump" "$(seconds replay)" "$(rss_mb replay)"
 printf '%-34s %8s %7sM\n' "pgtote import (empty target)" "$(seconds import)" "$(rss_mb import)"
 printf '%-34s %8s %7sM\n' "pgtote import again (no change)" "$(seconds reimport)" "$(rss_mb reimport)"
+printf '%-34s %8s %7sM\n' "pgtote --dry-run (no change)" "$(seconds redry)" "$(rss_mb redry)"
 echo "import / replay:        $(ratio "$(seconds import)" "$(seconds replay)")x (target <= 1.0x)"
 echo "second import / replay: $(ratio "$(seconds reimport)" "$(seconds replay)")x (target <= 0.5x, RSS <= 256 MB)"
 
@@ -152,12 +155,15 @@ done
 echo "per-row statements: $(wc -l <"$work/upserts.sql")"
 "$pgtote" export --source dbname=small -o "$work/small.json" -q --include-migration-tables
 run per_row psql -q -v ON_ERROR_STOP=1 -d per_row_target -f "$work/upserts.sql"
+run small_dry "$pgtote" import "$work/small.json" --target dbname=pgtote_target -q --dry-run
 run small_import "$pgtote" import "$work/small.json" --target dbname=pgtote_target -q
 [ "$(digest small)" = "$(digest pgtote_target)" ] || { echo "pgtote_target differs from the source" >&2; exit 1; }
 [ "$(digest small)" = "$(digest per_row_target)" ] || { echo "per_row_target differs from the source" >&2; exit 1; }
 printf '%-34s %8s\n' "per-row upserts (autocommit)" "$(seconds per_row)"
 printf '%-34s %8s %7sM\n' "pgtote import" "$(seconds small_import)" "$(rss_mb small_import)"
+printf '%-34s %8s %7sM\n' "pgtote --dry-run (rehearsed writes)" "$(seconds small_dry)" "$(rss_mb small_dry)"
 echo "per-row / pgtote: $(ratio "$(seconds per_row)" "$(seconds small_import)")x faster (target >= 20x)"
+echo "dry run / import: $(ratio "$(seconds small_dry)" "$(seconds small_import)")x (the rehearsal writes, then rolls back)"
 
 if [ -n "$memory_scale" ]; then
   echo

@@ -144,6 +144,8 @@ void read_columns(Connection& connection, const std::string& oids, std::map<uint
       if (r.value(i, 12) != "," || column.element_encoding == Encoding::json) column.encoding = Encoding::text;
     }
     column.comparable = r.boolean(i, 13);
+    column.domain_or_composite =
+        r.value(i, 8) == "d" || r.value(i, 8) == "c" || (is_array && (r.value(i, 11) == "d" || r.value(i, 11) == "c"));
     table->columns.push_back(std::move(column));
   }
 }

@@ -245,7 +245,13 @@ int run_import_command(int argc, char** argv) {
   if (!quiet || !result.ok) std::cerr << format_import_stats(result);
   auto report = optional_string(args, "report");
   if (report) write_text_file(*report, import_report_json(result));
-  if (!result.rejected.empty()) {
+  if (!result.rejected.empty() && result.dry_run && !optional_string(args, "reject-file")) {
+    // A dry run writes no file unless asked: it names the rows the import would set aside.
+    std::cerr << "the import would set " << result.rejected.size() << " rows aside (--reject-file FILE keeps them):\n";
+    for (size_t i = 0; i < result.rejected.size() && i < 5; ++i)
+      std::cerr << "  " << result.rejected[i].table << " row " << result.rejected[i].row << ": "
+                << result.rejected[i].error << "\n";
+  } else if (!result.rejected.empty()) {
     std::string path = optional_string(args, "reject-file").value_or("");
     if (path.empty() && report) path = report->substr(0, report->rfind(".json")) + ".rejects.jsonl";
     if (path.empty()) {

@@ -94,7 +94,8 @@ TablePlan plan_table(const Table& snapshot, size_t position, const std::vector<T
     written.comparable = column->comparable;
     written.not_null = column->not_null;
     written.identity_always = column->identity == "always";
-    if (source.type != column->type) written.narrowed_from = source.type;
+    // A domain or composite of the same name may still be defined narrower in the target.
+    if (source.type != column->type || column->domain_or_composite) written.narrowed_from = source.type;
     plan.columns.push_back(std::move(written));
   }
   choose_key(plan);

@@ -1,6 +1,8 @@
 // SQL text for the import's checks and merges; see import_sql.h.
 #include "pgtote/import_sql.h"
 
+#include <algorithm>
+
 #include "pgtote/sql_quote.h"
 
 namespace pgtote::import_sql {
@@ -10,16 +12,20 @@ namespace {
 std::string column_of(const std::string& alias, const std::string& column) { return alias + "." + quote_ident(column); }
 
 // Columns as a row constructor, for the record image operators.
-std::string row_of(const TablePlan& plan, const std::string& alias) {
+// An update cannot set a GENERATED ALWAYS identity column, so an update compares the others.
+bool updatable(const ImportColumn& c) { return !c.identity_always || c.in_key; }
+
+std::string row_of(const TablePlan& plan, const std::string& alias, bool updatable_only) {
   std::string out;
-  for (const auto& c : plan.columns) out += (out.empty() ? "" : ", ") + column_of(alias, c.name);
+  for (const auto& c : plan.columns)
+    if (!updatable_only || updatable(c)) out += (out.empty() ? "" : ", ") + column_of(alias, c.name);
   return "ROW(" + out + ")";
 }
 
 // record_image_eq is the function behind `*=`; called by name, since the parser expands an
 // operator between two ROW() constructors into one comparison per column.
-std::string identical(const TablePlan& plan, const std::string& a, const std::string& b) {
-  return "pg_catalog.record_image_eq(" + row_of(plan, a) + ", " + row_of(plan, b) + ")";
+std::string identical(const TablePlan& plan, const std::string& a, const std::string& b, bool updatable_only = false) {
+  return "pg_catalog.record_image_eq(" + row_of(plan, a, updatable_only) + ", " + row_of(plan, b, updatable_only) + ")";
 }
 
 // a.k1 = b.k1 AND ... over the match key; without one, the whole row, identical byte for byte
@@ -35,8 +41,8 @@ std::string key_match(const TablePlan& plan, const std::string& a, const std::st
 // snapshot's values. Compares binary images, not the type's equality, which calls 10.5 and
 // 10.50, '1 day' and '24:00:00', or citext 'A' and 'a' equal.
 std::string row_differs(const TablePlan& plan, const std::string& a, const std::string& b) {
-  if (plan.columns.empty()) return "false";
-  return "NOT " + identical(plan, a, b);
+  if (std::none_of(plan.columns.begin(), plan.columns.end(), updatable)) return "false";
+  return "NOT " + identical(plan, a, b, true);
 }
 
 std::string texts(const std::string& alias, const std::vector<std::string>& columns) {
@@ -52,14 +58,17 @@ std::string key_or_row_columns(const TablePlan& plan, std::vector<std::string>& 
   return "";
 }
 
-std::string stage(const TablePlan& plan) { return quote_ident(plan.stage); }
+// Stages live in this session's temporary schema, named so that a user table of the same name
+// (public.pgtote_stage_0 with pg_temp late in search_path) can never be taken for one.
+std::string temporary(const std::string& name) { return "pg_temp." + quote_ident(name); }
+std::string stage(const TablePlan& plan) { return temporary(plan.stage); }
 std::string target(const TablePlan& plan) { return table_ref(*plan.target); }
 std::string limit_clause(int limit) { return " ORDER BY 2 LIMIT " + std::to_string(limit); }
 
 // The snapshot row number of stage row `alias` (no alias: the stage's column, for creating it).
 std::string row_number(const TablePlan& plan, const std::string& alias = "") {
   if (plan.rows_by_position && !alias.empty())
-    return "(SELECT r.n FROM " + quote_ident(plan.stage + "_rows") + " r WHERE r.tid = " + alias + ".ctid)";
+    return "(SELECT r.n FROM " + temporary(plan.stage + "_rows") + " r WHERE r.tid = " + alias + ".ctid)";
   return (alias.empty() ? "" : alias + ".") + quote_ident(plan.row_column);
 }
 
@@ -87,7 +96,7 @@ std::string orphan_condition(const ForeignKey& fk, const Table& parent, const st
   }
   out += "NOT EXISTS (SELECT 1 FROM " + table_ref(parent) + " p WHERE " + match + ")";
   if (!parent_stage.empty())
-    out += " AND NOT EXISTS (SELECT 1 FROM " + quote_ident(parent_stage) + " p WHERE " + match + ")";
+    out += " AND NOT EXISTS (SELECT 1 FROM " + temporary(parent_stage) + " p WHERE " + match + ")";
   return out;
 }
 
@@ -104,7 +113,7 @@ std::string create_stage(const TablePlan& plan) {
 }
 
 std::string number_stage_rows(const TablePlan& plan) {
-  std::string rows = quote_ident(plan.stage + "_rows");
+  std::string rows = temporary(plan.stage + "_rows");
   return "CREATE TEMPORARY TABLE " + rows + " AS SELECT ctid AS tid, row_number() OVER (ORDER BY ctid) AS n FROM " +
          stage(plan) + "; CREATE INDEX ON " + rows + " (tid)";
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "pgtote/catalog.h"
@@ -17,6 +18,7 @@
 #include "pgtote/progress.h"
 #include "pgtote/resilient_merge.h"
 #include "pgtote/sequence_sync.h"
+#include "pgtote/sequence_watch.h"
 #include "pgtote/server_refusal.h"
 #include "pgtote/snapshot_reader.h"
 #include "pgtote/stager.h"
@@ -33,8 +35,18 @@ constexpr const char* session_sql =
 
 struct Importer : ImportSession {
   const std::function<void(const std::string&)>& notify;
+  // Sequence positions before the first write of this run (or of the attempt before it).
+  std::optional<SequencePositions>& sequences_before;
 
-  Importer(const ImportOptions& o, const std::function<void(const std::string&)>& n) : ImportSession(o), notify(n) {}
+  Importer(const ImportOptions& o, const std::function<void(const std::string&)>& n,
+           std::optional<SequencePositions>& before)
+      : ImportSession(o), notify(n), sequences_before(before) {}
+
+  // After a rollback: name the sequences the rolled-back writes advanced anyway.
+  void note_sequences_moved() {
+    if (!sequences_before) return;
+    for (const auto& note : sequences_moved_by_writes(connection, plans, *sequences_before)) notify(note);
+  }
 
   void begin() {
     // A typo in --target must not write to production: remote hosts need an explicit yes.
@@ -43,6 +55,7 @@ struct Importer : ImportSession {
                                        ": the host is not local; pass --yes or set PGTOTE_ALLOW_REMOTE=1 "
                                        "(--dry-run and diff are always allowed)");
     connection.exec(session_sql);
+    if (!sequences_before) sequences_before = read_sequence_positions(connection);
     connection.exec("BEGIN");
     if (options.disable_triggers) {
       try {
@@ -120,6 +133,9 @@ struct Importer : ImportSession {
     if (!options.direct_copy || options.dry_run || options.continue_on_error || options.snapshot_path == "-" ||
         plan.columns.empty() || cycle_members.count(plan.position) || !converted_columns(plan).empty())
       return false;
+    // COPY fires triggers but not rules, and its count includes rows a trigger dropped: tables
+    // with either go through the stage, where what was written is checked.
+    if (!connection.exec(import_sql::row_triggers_sql, {std::to_string(plan.target->oid)}).is_null(0, 0)) return false;
     for (auto [fk, parent] : checked_foreign_keys(plan)) {
       auto it = plan_by_name.find({parent->schema, parent->name});
       bool self = parent->schema == plan.snapshot.schema && parent->name == plan.snapshot.name;
@@ -163,7 +179,8 @@ struct Importer : ImportSession {
       uint64_t staged = s.unchanged;
       s.updated = updated[g];
       s.inserted = inserted[g];
-      s.unchanged = staged - s.updated - s.inserted;
+      // A rule can write more rows than were staged (DO ALSO, an INSTEAD rule inserting several).
+      s.unchanged = staged > s.updated + s.inserted ? staged - s.updated - s.inserted : 0;
       s.seconds += since(started) / static_cast<double>(members.size());
     }
   }
@@ -195,29 +212,38 @@ struct Importer : ImportSession {
       }
     }
     for (size_t g = 0; g < group.size(); ++g)
-      if (updated[g] + inserted[g] > 0) report_rewritten(*group[g]);
+      if (updated[g] + inserted[g] > 0) check_written(members[g]);
     record_counts(members, updated, inserted, started);
   }
 
-  // A target BEFORE trigger that changes rows as they are written (lowercases an email, stamps
-  // updated_at) makes them differ from the snapshot again: say so, naming the triggers, rather
-  // than let every import announce the same rows as updated.
-  void report_rewritten(const TablePlan& plan) {
-    if (plan.key.empty() || options.disable_triggers) return;
+  // A target BEFORE trigger or rule can change rows as they are written (lowercase an email,
+  // stamp updated_at), drop them (return NULL) or send them elsewhere (DO INSTEAD): say so,
+  // naming the triggers, rather than count such rows as written, or as unchanged next time.
+  void check_written(size_t member) {
+    const TablePlan& plan = plans[member];
+    if (options.disable_triggers) return;
     Result triggers = connection.exec(import_sql::row_triggers_sql, {std::to_string(plan.target->oid)});
     if (triggers.is_null(0, 0)) return;
     Result r = connection.exec(import_sql::classify(plan));
-    uint64_t rewritten = static_cast<uint64_t>(r.number(0, 2));
-    if (rewritten == 0) return;
-    result.problems.push_back({plan.snapshot.qualified_name(),
-                               "rewritten by trigger",
-                               rewritten,
-                               false,
-                               "written, then changed by the target's triggers: every import writes them again",
-                               {std::to_string(rewritten) +
-                                " rows differ from the snapshot after writing; BEFORE "
-                                "trigger(s) " +
-                                triggers.text(0, 0)}});
+    uint64_t missing = static_cast<uint64_t>(r.number(0, 1)), rewritten = static_cast<uint64_t>(r.number(0, 2));
+    std::string by = "BEFORE trigger(s) and rules: " + triggers.text(0, 0);
+    if (missing > 0) {
+      result.problems.push_back({plan.snapshot.qualified_name(),
+                                 "not written by the target",
+                                 missing,
+                                 false,
+                                 "the target's triggers or rules kept these rows out of the table",
+                                 {std::to_string(missing) + " rows are not in the table after writing; " + by}});
+      stats[member].unchanged -= std::min(missing, stats[member].unchanged);
+      stats[member].skipped += missing;
+    }
+    if (rewritten > 0)
+      result.problems.push_back({plan.snapshot.qualified_name(),
+                                 "rewritten by trigger",
+                                 rewritten,
+                                 false,
+                                 "written, then changed by the target's triggers: every import writes them again",
+                                 {std::to_string(rewritten) + " rows differ from the snapshot after writing; " + by}});
   }
 
   // Refusals --skip-conflicts skips: a unique or exclusion collision, or a parent skipped before.
@@ -399,6 +425,7 @@ struct Importer : ImportSession {
     if (blocked) {
       if (options.dry_run) predict_counts(*this);  // what the import would do, were it not refused
       connection.exec("ROLLBACK");
+      note_sequences_moved();  // direct copies may have drawn from them
       if (!options.dry_run)
         for (auto& s : stats) s.inserted = s.updated = s.unchanged = 0;  // nothing was written, direct copies neither
     } else if (options.continue_on_error) {
@@ -406,6 +433,7 @@ struct Importer : ImportSession {
       merge_level_by_level(groups, !options.dry_run);
       bump_sequences();  // a dry run lists what would move and moves nothing
       connection.exec(options.dry_run ? "ROLLBACK" : "COMMIT");
+      if (options.dry_run) note_sequences_moved();
       result.ok = result.rejected.empty();
     } else {
       if (options.dry_run && options.show_diff > 0) show_diffs(*this);
@@ -421,8 +449,10 @@ struct Importer : ImportSession {
           predict_counts(*this);
         }
         connection.exec("ROLLBACK");
+        note_sequences_moved();
       } else {
         connection.exec("ROLLBACK");
+        note_sequences_moved();
         for (auto& s : stats) s.inserted = s.updated = s.unchanged = 0;
       }
     }
@@ -443,9 +473,10 @@ struct Importer : ImportSession {
 }  // namespace
 
 ImportResult run_import(const ImportOptions& options, const std::function<void(const std::string&)>& notify) {
+  std::optional<SequencePositions> sequences_before;
   if (options.direct_copy) {
     try {
-      Importer importer(options, notify);
+      Importer importer(options, notify, sequences_before);
       return importer.run();
     } catch (const Error& e) {
       if (e.code() != ExitCode::database) throw;
@@ -455,7 +486,7 @@ ImportResult run_import(const ImportOptions& options, const std::function<void(c
   }
   ImportOptions staged = options;
   staged.direct_copy = false;
-  Importer importer(staged, notify);
+  Importer importer(staged, notify, sequences_before);
   return importer.run();
 }
 

@@ -134,6 +134,12 @@ std::vector<DriftItem> table_drift(const Table& source, const std::vector<Table>
                (ignore_missing_columns ? "; its values are dropped (--ignore-missing-columns)"
                                        : " (add it, or import the shared columns with --ignore-missing-columns)"),
            sql + ";"});
+    } else if (!there->generated.empty() && column.generated.empty()) {
+      items.push_back({DriftItem::Kind::type_differs, name, column.name, false,
+                       "column " + name + "." + column.name +
+                           " is generated in the target but holds values in the snapshot: the snapshot's values "
+                           "are not written, the target computes its own",
+                       ""});
     } else if (there->type != column.type) {
       items.push_back({DriftItem::Kind::type_differs, name, column.name, false,
                        "column " + name + "." + column.name + " is " + column.type + " in the snapshot, " +

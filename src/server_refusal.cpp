@@ -28,6 +28,10 @@ constexpr Kind kinds[] = {
     {"38", "trigger raised", "a function on the target refused the row"},
     {"39", "trigger raised", "a function on the target refused the row"},
     {"2F", "trigger raised", "a function on the target refused the row"},
+    {"42", "refused by the target",
+     "a trigger, rule or default on the target failed (its object or privilege is missing)"},
+    {"0A", "refused by the target", "the target does not support this write (a trigger, rule or view on it)"},
+    {"55", "refused by the target", "the target is not in a state to take the write"},
 };
 
 const Kind* kind_of(const std::string& sqlstate) {

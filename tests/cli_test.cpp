@@ -332,7 +332,8 @@ pid_t start_slow_import(const test::TestDatabase& target, const std::string& sna
   pid_t pid = std::stoi(test::read_file(pid_file));
   for (int i = 0; i < 200; ++i) {
     if (target.query_value("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND state = 'active' AND (query LIKE 'WITH%' OR query LIKE 'COPY %ledger%')") != "0")
+                           "AND state = 'active' AND (query LIKE 'WITH%' OR query LIKE 'INSERT INTO %ledger%' OR "
+                           "query LIKE 'UPDATE %ledger%' OR query LIKE 'COPY %ledger%')") != "0")
       return pid;
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
@@ -384,7 +385,8 @@ TEST_CASE("an import killed mid-merge (SIGKILL) or stopped (SIGTERM) leaves the 
   pid = start_slow_import(target, snapshot, log);
   target.exec(
       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
-      "AND (query LIKE 'WITH%' OR query LIKE 'COPY %ledger%') AND pid <> pg_backend_pid()");
+      "AND (query LIKE 'WITH%' OR query LIKE 'INSERT INTO %ledger%' OR query LIKE 'UPDATE %ledger%' OR "
+      "query LIKE 'COPY %ledger%') AND pid <> pg_backend_pid()");
   wait_for_exit(pid);
   wait_until_idle(target);
   CHECK(test::read_file(log).find("pgtote: error:") != std::string::npos);

@@ -43,13 +43,18 @@ std::string delete_conflicts(const TablePlan& plan, const UniqueKey& unique, boo
 std::string existing_rows(const TablePlan& plan, int limit);
 
 // $1: the target table's oid. Result: one row, the names of its enabled BEFORE INSERT or UPDATE
-// row triggers (its partitions' too), comma-separated, or NULL when it has none.
+// row triggers (its partitions' too) and of its rules, comma-separated, or NULL when it has none.
 inline constexpr const char* row_triggers_sql = R"SQL(
-SELECT pg_catalog.string_agg(DISTINCT tg.tgname, ', ')
-FROM pg_catalog.pg_trigger tg
-WHERE (tg.tgrelid = $1::pg_catalog.oid
-       OR tg.tgrelid IN (SELECT relid FROM pg_catalog.pg_partition_tree($1::pg_catalog.oid::pg_catalog.regclass)))
-  AND NOT tg.tgisinternal AND tg.tgenabled <> 'D' AND (tg.tgtype & 3) = 3 AND (tg.tgtype & 20) <> 0
+SELECT pg_catalog.string_agg(DISTINCT name, ', ')
+FROM (SELECT tg.tgname::text AS name
+      FROM pg_catalog.pg_trigger tg
+      WHERE (tg.tgrelid = $1::pg_catalog.oid
+             OR tg.tgrelid IN (SELECT relid FROM pg_catalog.pg_partition_tree($1::pg_catalog.oid::pg_catalog.regclass)))
+        AND NOT tg.tgisinternal AND tg.tgenabled <> 'D' AND (tg.tgtype & 3) = 3 AND (tg.tgtype & 20) <> 0
+      UNION ALL
+      SELECT 'rule ' || rw.rulename::text
+      FROM pg_catalog.pg_rewrite rw
+      WHERE rw.ev_class = $1::pg_catalog.oid AND rw.rulename <> '_RETURN' AND rw.ev_enabled <> 'D') x
 )SQL";
 
 // Result: staged, would insert, would update (with --existing update).

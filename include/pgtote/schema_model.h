@@ -35,6 +35,9 @@ struct Column {
   Encoding element_encoding = Encoding::text;  // for arrays
   std::optional<std::string> sequence;         // owned sequence, schema-qualified and quoted
   bool comparable = true;                      // has an equality operator (json, xml, geometric types have none)
+  // A domain or composite type (or an array of one): a type of the same name may be defined
+  // differently in another database (numeric(12,4) in one, numeric(12,2) in the other).
+  bool domain_or_composite = false;
 };
 
 struct UniqueKey {
