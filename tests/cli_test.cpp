@@ -330,7 +330,7 @@ pid_t start_slow_import(const test::TestDatabase& target, const std::string& sna
                         "' --target 'dbname=" + target.name() + "' 2>'" + log + "' & echo $! > '" + pid_file + "'";
   REQUIRE(std::system(command.c_str()) == 0);
   pid_t pid = std::stoi(test::read_file(pid_file));
-  for (int i = 0; i < 200; ++i) {
+  for (int i = 0; i < 800; ++i) {  // up to 20 s: the sanitizer build on a loaded machine is slow
     if (target.query_value("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                            "AND state = 'active' AND (query LIKE 'WITH%' OR query LIKE 'INSERT INTO %ledger%' OR "
                            "query LIKE 'UPDATE %ledger%' OR query LIKE 'COPY %ledger%')") != "0")
