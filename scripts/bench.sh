@@ -84,19 +84,19 @@ echo "export: $runs runs each, alternating"
 for i in $(seq "$runs"); do
   rm -f "$work/dump.sql" "$work/snap.json"
   run pg_dump pg_dump --data-only -d appdb -f "$work/dump.sql"
-  run export "$pgtote" export --source dbname=appdb -o "$work/snap.json" -q
+  run export "$pgtote" export --source dbname=appdb -o "$work/snap.json" -q -j 2
   rm -f "$work/snap.json"
-  run export_j1 "$pgtote" export --source dbname=appdb -o "$work/snap.json" -q -j 1
+  run export_j1 "$pgtote" export --source dbname=appdb -o "$work/snap.json" -q
   rm -f "$work/snap.json.zst"
   run export_zst "$pgtote" export --source dbname=appdb -o "$work/snap.json.zst" -q
 done
 printf '%-34s %8s %8s\n' "" "seconds" "max RSS"
 printf '%-34s %8s %7sM\n' "pg_dump --data-only" "$(seconds pg_dump)" "$(rss_mb pg_dump)"
-printf '%-34s %8s %7sM\n' "pgtote export (default: -j 2)" "$(seconds export)" "$(rss_mb export)"
-printf '%-34s %8s %7sM\n' "pgtote export -j 1" "$(seconds export_j1)" "$(rss_mb export_j1)"
+printf '%-34s %8s %7sM\n' "pgtote export -j 2" "$(seconds export)" "$(rss_mb export)"
+printf '%-34s %8s %7sM\n' "pgtote export (default: -j 1)" "$(seconds export_j1)" "$(rss_mb export_j1)"
 printf '%-34s %8s %7sM\n' "pgtote export -o snap.json.zst" "$(seconds export_zst)" "$(rss_mb export_zst)"
-echo "export / pg_dump: $(ratio "$(seconds export)" "$(seconds pg_dump)")x (target <= 1.25x, RSS <= 64 MB)"
-echo "export -j 1 / pg_dump: $(ratio "$(seconds export_j1)" "$(seconds pg_dump)")x; -j 2 / -j 1: $(ratio "$(seconds export)" "$(seconds export_j1)")x"
+echo "export / pg_dump: $(ratio "$(seconds export_j1)" "$(seconds pg_dump)")x (target <= 1.25x, RSS <= 64 MB)"
+echo "export -j 2 / pg_dump: $(ratio "$(seconds export)" "$(seconds pg_dump)")x; -j 2 / -j 1: $(ratio "$(seconds export)" "$(seconds export_j1)")x"
 echo "zstd export / plain export: $(ratio "$(seconds export_zst)" "$(seconds export)")x time"
 echo "snapshot $(du -m "$work/snap.json" | cut -f1) MB, zstd $(du -m "$work/snap.json.zst" | cut -f1) MB, dump $(du -m "$work/dump.sql" | cut -f1) MB"
 
