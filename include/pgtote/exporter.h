@@ -6,9 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "pgtote/anonymize_spec.h"
 #include "pgtote/connection_target.h"
 #include "pgtote/pg_conn.h"
 #include "pgtote/schema_model.h"
+#include "pgtote/subset_spec.h"
 #include "pgtote/table_filter.h"
 
 namespace pgtote {
@@ -22,6 +24,9 @@ struct ExportOptions {
   // false: row_security = off, and an export that row-level security would filter is refused
   // before any row is read. true: export the rows the role sees, and mark the snapshot filtered.
   bool enable_row_security = false;
+  SubsetSpec subset;        // empty: every row of every selected table
+  AnonymizeSpec anonymize;  // empty: values as stored
+  bool dry_run = false;     // print per table the rows it would export, and why; write no file
 };
 
 struct TableStats {
