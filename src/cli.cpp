@@ -8,6 +8,8 @@
 #include <iostream>
 
 #include "pgtote/catalog.h"
+#include "pgtote/config.h"
+#include "pgtote/config_starter.h"
 #include "pgtote/connection_target.h"
 #include "pgtote/error.h"
 #include "pgtote/exporter.h"
@@ -52,19 +54,9 @@ void add_selection_options(cxxopts::Options& options) {
       "GLOB")("include-migration-tables", "keep migration-history tables (_prisma_migrations...)");
 }
 
-std::vector<std::string> strings(const cxxopts::ParseResult& args, const char* name) {
-  return args.count(name) ? args[name].as<std::vector<std::string>>() : std::vector<std::string>{};
-}
-
-TableSelection selection_from(const cxxopts::ParseResult& args) {
-  TableSelection selection;
-  selection.include_patterns = strings(args, "table");
-  selection.exclude_patterns = strings(args, "exclude-table");
-  selection.schemas = strings(args, "schema");
-  selection.skip_audit = args.count("skip-audit") > 0;
-  selection.audit_patterns = strings(args, "audit-pattern");
-  selection.include_migration_tables = args.count("include-migration-tables") > 0;
-  return selection;
+void add_config_option(cxxopts::Options& options) {
+  options.add_options()("config", "settings file (default ./pgtote.yml when it exists); flags beat it",
+                        cxxopts::value<std::string>(), "FILE");
 }
 
 std::optional<std::string> optional_string(const cxxopts::ParseResult& args, const char* name) {
@@ -72,38 +64,77 @@ std::optional<std::string> optional_string(const cxxopts::ParseResult& args, con
   return args[name].as<std::string>();
 }
 
+// --config FILE, else ./pgtote.yml when it exists: every command reads it, flags beat it.
+Config config_from(const cxxopts::ParseResult& args) { return load_config(optional_string(args, "config")); }
+
+// A flag's values when given (a repeated flag replaces the file's list, it does not add to it),
+// else the config file's.
+std::vector<std::string> strings(const cxxopts::ParseResult& args, const char* name,
+                                 const std::optional<std::vector<std::string>>& from_config) {
+  if (args.count(name)) return args[name].as<std::vector<std::string>>();
+  return from_config.value_or(std::vector<std::string>{});
+}
+
+bool flag_or(const cxxopts::ParseResult& args, const char* name, const std::optional<bool>& from_config) {
+  return args.count(name) > 0 || from_config.value_or(false);
+}
+
+TableSelection selection_from(const cxxopts::ParseResult& args, const Config& config) {
+  TableSelection selection;
+  selection.include_patterns = strings(args, "table", config.tables);
+  selection.exclude_patterns = strings(args, "exclude-table", config.exclude_tables);
+  selection.schemas = strings(args, "schema", config.schemas);
+  selection.skip_audit = flag_or(args, "skip-audit", config.skip_audit);
+  selection.audit_patterns = strings(args, "audit-pattern", config.audit_patterns);
+  selection.include_migration_tables = flag_or(args, "include-migration-tables", config.include_migration_tables);
+  return selection;
+}
+
+// --source/--target, else the config file's source/target, else DATABASE_URL, .env, PG*.
+ConnectionTarget connection_from(const cxxopts::ParseResult& args, const char* flag, const Config& config) {
+  const auto& from_config = std::string(flag) == "source" ? config.source : config.target;
+  return resolve_connection_with_config(optional_string(args, flag), std::string("--") + flag, from_config,
+                                        config.path);
+}
+
 int run_export_command(int argc, char** argv) {
   cxxopts::Options options("export", "Writes the source database's tables, parents first, into one JSON snapshot.");
-  options.add_options()("source", "source database (libpq URI or key=value); default DATABASE_URL, .env, PG*",
+  options.add_options()("source",
+                        "source database (libpq URI or key=value); default pgtote.yml source, DATABASE_URL, .env, PG*",
                         cxxopts::value<std::string>(), "URL")(
       "o,output", "snapshot file, - for stdout (default exports/export-<time>.json)", cxxopts::value<std::string>(),
       "FILE")("report", "write the statistics as JSON to FILE", cxxopts::value<std::string>(), "FILE")(
-      "j,jobs", "read N tables at once on N connections sharing one snapshot",
-      cxxopts::value<int>()->default_value("1"), "N")(
+      "j,jobs", "read N tables at once on N connections sharing one snapshot (default 1)", cxxopts::value<int>(), "N")(
+      "dry-run", "print per table the rows the export would write, and why; write no file")(
       "enable-row-security",
       "export only the rows this role's row-level security policies show, and mark the snapshot filtered "
       "(without it, such an export is refused)")("q,quiet", "no progress, no statistics")("h,help", "show this help");
   add_selection_options(options);
+  add_config_option(options);
   auto args = parse(options, argc, argv);
   if (wants_help(options, args)) return 0;
+  Config config = config_from(args);
 
   ExportOptions export_options;
-  export_options.jobs = args["jobs"].as<int>();
+  export_options.jobs = args.count("jobs") ? args["jobs"].as<int>() : config.jobs.value_or(1);
   if (export_options.jobs < 1 || export_options.jobs > 64) throw Error(ExitCode::usage, "-j must be between 1 and 64");
-  export_options.source = resolve_connection(optional_string(args, "source"), "--source");
+  export_options.source = connection_from(args, "source", config);
   export_options.output = optional_string(args, "output").value_or("");
-  export_options.selection = selection_from(args);
+  export_options.selection = selection_from(args, config);
   export_options.enable_row_security = args.count("enable-row-security") > 0;
+  export_options.subset = config.subset;
+  export_options.anonymize = config.anonymize;
+  export_options.dry_run = args.count("dry-run") > 0;
   bool quiet = args.count("quiet") > 0;
   export_options.progress = !quiet;
-  if (export_options.output.empty()) std::filesystem::create_directories("exports");
+  if (export_options.output.empty() && !export_options.dry_run) std::filesystem::create_directories("exports");
 
   ExportResult result = run_export(export_options, [&](const std::string& note) {
     if (!quiet) std::cerr << "pgtote: " << note << "\n";
   });
   if (!quiet) {
     std::cerr << format_export_stats(result);
-    if (result.path != "-") std::cerr << "wrote " << result.path << "\n";
+    if (result.path != "-" && !export_options.dry_run) std::cerr << "wrote " << result.path << "\n";
   }
   if (auto report = optional_string(args, "report")) write_text_file(*report, export_report_json(result));
   return 0;
@@ -111,14 +142,17 @@ int run_export_command(int argc, char** argv) {
 
 int run_order_command(int argc, char** argv) {
   cxxopts::Options options("order", "Prints the tables in dependency order (parents first), cycles marked.");
-  options.add_options()("source", "database (libpq URI or key=value); default DATABASE_URL, .env, PG*",
+  options.add_options()("source",
+                        "database (libpq URI or key=value); default pgtote.yml source, DATABASE_URL, .env, PG*",
                         cxxopts::value<std::string>(), "URL")("h,help", "show this help");
   add_selection_options(options);
+  add_config_option(options);
   auto args = parse(options, argc, argv);
   if (wants_help(options, args)) return 0;
+  Config config = config_from(args);
 
-  Connection connection = Connection::open(resolve_connection(optional_string(args, "source"), "--source").conninfo);
-  OrderedTables selected = select_and_order(connection, selection_from(args));
+  Connection connection = Connection::open(connection_from(args, "source", config).conninfo);
+  OrderedTables selected = select_and_order(connection, selection_from(args, config));
   for (const auto& note : selected.notes) std::cerr << "pgtote: " << note << "\n";
   std::vector<std::string> marks(selected.tables.size());
   for (size_t c = 0; c < selected.order.components.size(); ++c) {
@@ -139,10 +173,12 @@ int run_order_command(int argc, char** argv) {
 int run_inspect_command(int argc, char** argv) {
   cxxopts::Options options("inspect", "Prints a snapshot's header and its tables with row counts and keys.");
   options.add_options()("file", "snapshot file", cxxopts::value<std::string>())("h,help", "show this help");
+  add_config_option(options);
   options.parse_positional({"file"});
   options.positional_help("FILE");
   auto args = parse(options, argc, argv);
   if (wants_help(options, args)) return 0;
+  config_from(args);  // nothing in it applies to inspect, but a broken file is said at once, as everywhere
   if (!args.count("file")) throw Error(ExitCode::usage, "inspect needs a snapshot FILE (pgtote inspect FILE)");
 
   std::string path = args["file"].as<std::string>();
@@ -191,8 +227,9 @@ int run_import_command(int argc, char** argv) {
   cxxopts::Options options(
       "import", "Replays a snapshot into the target database with upserts, parents first, in one transaction.");
   options.add_options()("file", "snapshot file", cxxopts::value<std::string>())(
-      "target", "target database (libpq URI or key=value); default DATABASE_URL, .env, PG*",
+      "target", "target database (libpq URI or key=value); default pgtote.yml target, DATABASE_URL, .env, PG*",
       cxxopts::value<std::string>(), "URL")("dry-run", "report what the import would do and write nothing")(
+      "require-anonymized", "refuse a snapshot that was not exported with anonymize: rules (a staging guard)")(
       "existing", "rows whose key exists: update (default), keep, fail",
       cxxopts::value<std::string>()->default_value("update"), "MODE")(
       "skip-conflicts", "skip rows that collide on another unique key (and rows that lose their parent with them)")(
@@ -208,17 +245,20 @@ int run_import_command(int argc, char** argv) {
       "report", "write the statistics as JSON to FILE", cxxopts::value<std::string>(), "FILE")(
       "q,quiet", "no progress, no statistics")("h,help", "show this help");
   add_selection_options(options);
+  add_config_option(options);
   options.parse_positional({"file"});
   options.positional_help("FILE");
   auto args = parse(options, argc, argv);
   if (wants_help(options, args)) return 0;
+  Config config = config_from(args);
   if (!args.count("file")) throw Error(ExitCode::usage, "import needs a snapshot FILE (pgtote import FILE)");
 
   ImportOptions import_options;
   import_options.snapshot_path = args["file"].as<std::string>();
-  import_options.target = resolve_connection(optional_string(args, "target"), "--target");
-  import_options.selection = selection_from(args);
+  import_options.target = connection_from(args, "target", config);
+  import_options.selection = selection_from(args, config);
   import_options.dry_run = args.count("dry-run") > 0;
+  import_options.require_anonymized = args.count("require-anonymized") > 0;
   std::string existing = args["existing"].as<std::string>();
   if (existing == "update")
     import_options.existing = ExistingRows::update;
@@ -274,19 +314,26 @@ int run_diff_command(int argc, char** argv) {
   cxxopts::Options options("diff",
                            "Reports how the target's tables differ from a snapshot's, or from a live source database.");
   options.add_options()("file", "snapshot file (or use --source)", cxxopts::value<std::string>())(
-      "source", "compare a live source database instead of a snapshot", cxxopts::value<std::string>(), "URL")(
-      "target", "target database (libpq URI or key=value); default DATABASE_URL, .env, PG*",
-      cxxopts::value<std::string>(), "URL")("h,help", "show this help");
+      "source", "compare a live source database instead of a snapshot (default without FILE: pgtote.yml source)",
+      cxxopts::value<std::string>(),
+      "URL")("target", "target database (libpq URI or key=value); default pgtote.yml target, DATABASE_URL, .env, PG*",
+             cxxopts::value<std::string>(), "URL")("h,help", "show this help");
   add_selection_options(options);
+  add_config_option(options);
   options.parse_positional({"file"});
   options.positional_help("[FILE]");
   auto args = parse(options, argc, argv);
   if (wants_help(options, args)) return 0;
-  if (args.count("file") == args.count("source"))
+  Config config = config_from(args);
+  if (args.count("file") && args.count("source"))
     throw Error(ExitCode::usage,
                 "diff compares a snapshot FILE or a --source database with the target: give one of them");
+  if (!args.count("file") && !args.count("source") && !config.source)
+    throw Error(ExitCode::usage,
+                "diff compares a snapshot FILE or a source database (--source, or source: in pgtote.yml) with the "
+                "target: give one of them");
 
-  TableSelection selection = selection_from(args);
+  TableSelection selection = selection_from(args, config);
   std::vector<Table> source_tables;
   if (args.count("file")) {
     SnapshotReader reader(args["file"].as<std::string>());
@@ -296,10 +343,10 @@ int run_diff_command(int argc, char** argv) {
       if (!selection_excludes(table, selection, true)) source_tables.push_back(table);
     }
   } else {
-    Connection source = Connection::open(resolve_connection(optional_string(args, "source"), "--source").conninfo);
+    Connection source = Connection::open(connection_from(args, "source", config).conninfo);
     source_tables = select_and_order(source, selection).tables;
   }
-  Connection target = Connection::open(resolve_connection(optional_string(args, "target"), "--target").conninfo);
+  Connection target = Connection::open(connection_from(args, "target", config).conninfo);
   std::vector<DriftItem> items = schema_drift(source_tables, read_catalog(target));
   size_t blocking = 0;
   for (const auto& item : items) {
@@ -317,12 +364,35 @@ int run_diff_command(int argc, char** argv) {
   return static_cast<int>(ExitCode::drift);
 }
 
+int run_init_command(int argc, char** argv) {
+  cxxopts::Options options(
+      "init", "Writes a commented starter pgtote.yml for the framework this folder uses; never overwrites.");
+  options.add_options()("config", "the file to write",
+                        cxxopts::value<std::string>()->default_value(default_config_file), "FILE")(
+      "framework", "prisma, drizzle, rails, django, laravel or none (default: detected from the folder)",
+      cxxopts::value<std::string>(), "NAME")("h,help", "show this help");
+  auto args = parse(options, argc, argv);
+  if (wants_help(options, args)) return 0;
+
+  Framework framework = detect_framework(".");
+  if (auto flag = optional_string(args, "framework"); flag && !framework_from_flag(*flag, framework))
+    throw Error(ExitCode::usage,
+                "--framework must be prisma, drizzle, rails, django, laravel or none, not '" + *flag + "'");
+  std::string path = args["config"].as<std::string>();
+  std::string project = std::filesystem::current_path().filename().string();
+  write_new_file(path, starter_config(framework, project));
+  std::cerr << "wrote " << path << " for " << framework_name(framework)
+            << "; every setting in it is a commented example: uncomment what you need\n";
+  return 0;
+}
+
 const Command commands[] = {
     {"export", "write the source database's tables into a JSON snapshot", run_export_command},
     {"import", "replay a snapshot into the target database (upserts, --dry-run)", run_import_command},
     {"diff", "report how the target's schema differs from a snapshot or a source", run_diff_command},
     {"order", "print the tables in foreign-key dependency order", run_order_command},
     {"inspect", "print a snapshot's header, tables, row counts and keys", run_inspect_command},
+    {"init", "write a commented starter pgtote.yml for this folder's framework", run_init_command},
 };
 
 void print_usage(std::ostream& out) {
@@ -330,6 +400,7 @@ void print_usage(std::ostream& out) {
       << "usage: pgtote COMMAND [OPTIONS]   (pgtote COMMAND --help for its options)\n\ncommands:\n";
   for (const auto& command : commands)
     out << "  " << command.name << std::string(10 - std::string(command.name).size(), ' ') << command.summary << "\n";
+  out << "\nEvery command reads ./pgtote.yml when it exists (or --config FILE); its flags beat the file.\n";
 }
 
 }  // namespace

@@ -6,37 +6,15 @@
 #include <regex>
 #include <sstream>
 
+#include "pgtote/env_expansion.h"
+
 namespace pgtote {
 
 std::optional<std::string> dotenv_database_url(const std::string& text) {
-  std::istringstream lines(text);
-  std::string line;
-  std::optional<std::string> found;
-  while (std::getline(lines, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    size_t start = line.find_first_not_of(" \t");
-    if (start == std::string::npos || line[start] == '#') continue;
-    line = line.substr(start);
-    if (line.rfind("export ", 0) == 0) line = line.substr(7);
-    size_t eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    std::string name = line.substr(0, eq);
-    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
-    if (name != "DATABASE_URL") continue;
-    std::string value = line.substr(eq + 1);
-    size_t vstart = value.find_first_not_of(" \t");
-    value = vstart == std::string::npos ? "" : value.substr(vstart);
-    if (!value.empty() && (value[0] == '"' || value[0] == '\'')) {
-      size_t close = value.find(value[0], 1);
-      value = value.substr(1, close == std::string::npos ? std::string::npos : close - 1);
-    } else {
-      size_t comment = value.find(" #");
-      if (comment != std::string::npos) value = value.substr(0, comment);
-      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
-    }
-    found = value;  // the last assignment wins, as in shells
-  }
-  return found;
+  auto variables = parse_dotenv(text);
+  auto found = variables.find("DATABASE_URL");
+  if (found == variables.end()) return std::nullopt;
+  return found->second;
 }
 
 static bool is_uri(const std::string& conninfo) {
@@ -89,6 +67,16 @@ ConnectionTarget resolve_connection(const std::optional<std::string>& flag, cons
     if (auto url = dotenv_database_url(text.str()); url && !url->empty()) return {strip_orm_parameters(*url), ".env"};
   }
   return {"", "PG* defaults"};
+}
+
+ConnectionTarget resolve_connection_with_config(const std::optional<std::string>& flag, const std::string& flag_name,
+                                                const std::optional<std::string>& config_value,
+                                                const std::string& config_file, const std::string& dotenv_dir) {
+  if (!flag && config_value && !config_value->empty()) {
+    std::string key = flag_name.rfind("--", 0) == 0 ? flag_name.substr(2) : flag_name;
+    return {strip_orm_parameters(*config_value), config_file + " (" + key + ")"};
+  }
+  return resolve_connection(flag, flag_name, dotenv_dir);
 }
 
 }  // namespace pgtote

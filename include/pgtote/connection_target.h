@@ -9,13 +9,19 @@ namespace pgtote {
 
 struct ConnectionTarget {
   std::string conninfo;  // what libpq receives; may hold a password, never print it
-  std::string origin;    // "--source", "DATABASE_URL", ".env", "PG* defaults"
+  std::string origin;    // "--source", "pgtote.yml (source)", "DATABASE_URL", ".env", "PG* defaults"
 };
 
 // `flag` is the command-line value, `flag_name` its name for messages; `dotenv_dir` is where
 // .env is looked for (the current folder).
 ConnectionTarget resolve_connection(const std::optional<std::string>& flag, const std::string& flag_name,
                                     const std::string& dotenv_dir = ".");
+
+// As resolve_connection, with a value from the config file between the flag and DATABASE_URL:
+// `config_value` (empty: not set) read from `config_file`, which names it in messages.
+ConnectionTarget resolve_connection_with_config(const std::optional<std::string>& flag, const std::string& flag_name,
+                                                const std::optional<std::string>& config_value,
+                                                const std::string& config_file, const std::string& dotenv_dir = ".");
 
 // Reads DATABASE_URL from a .env file's text (KEY=value lines, optional `export`, quotes, comments).
 std::optional<std::string> dotenv_database_url(const std::string& text);
