@@ -224,7 +224,7 @@ TEST_CASE("wrong types are refused with the key and its line") {
   CHECK(refusal("anonymize:\n  strict: maybe\n") == "pgtote.yml:2: anonymize.strict: expected true or false");
 }
 
-TEST_CASE("a rule that makes values needs a salt; null, value, sql and keep do not") {
+TEST_CASE("a rule that makes values needs a salt, while null, value, sql and keep do not") {
   CHECK(refusal("anonymize:\n  rules:\n    public.u.email: email\n") ==
         "pgtote.yml:3: anonymize.rules.public.u.email: this rule makes values from a salt, and anonymize has none: "
         "add salt: ${PGTOTE_SALT} (and set PGTOTE_SALT in the environment or .env)");

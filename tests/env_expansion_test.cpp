@@ -31,7 +31,7 @@ std::string failure(const std::string& text, const VariableLookup& lookup) {
 }
 }  // namespace
 
-TEST_CASE("${VAR} and ${VAR:-default} expand; other dollars stay") {
+TEST_CASE("variables expand with and without a default, and other dollars stay") {
   auto vars = table({{"DB", "postgresql://me:pw@db/app"}, {"EMPTY", ""}, {"SALT", "s"}});
   CHECK(expand_variables("${DB}", vars) == "postgresql://me:pw@db/app");
   CHECK(expand_variables("x-${SALT}-${SALT}-y", vars) == "x-s-s-y");
@@ -47,7 +47,7 @@ TEST_CASE("${VAR} and ${VAR:-default} expand; other dollars stay") {
   CHECK(expand_variables("", vars) == "");
 }
 
-TEST_CASE("an unset variable, an unclosed ${ or a bad name is refused, without any value") {
+TEST_CASE("an unset variable, an unclosed brace or a bad name is refused, without any value") {
   auto vars = table({{"SECRET", "hunter2"}});
   std::string unset = failure("${PGTOTE_SALT}", vars);
   CHECK(unset.find("${PGTOTE_SALT} is not set") != std::string::npos);
