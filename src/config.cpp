@@ -332,7 +332,11 @@ void ConfigReader::read_anonymize(const YAML::Node& node, AnonymizeSpec& anonymi
 Config parse_config(const std::string& text, const std::string& name, const VariableLookup& lookup) {
   YAML::Node root;
   try {
-    root = YAML::Load(text);
+    std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    if (documents.size() > 1)
+      throw Error(ExitCode::usage, name + ":" + std::to_string(documents[1].Mark().line + 1) +
+                                       ": one YAML document only (a second starts here, after ---)");
+    if (!documents.empty()) root = documents[0];
   } catch (const YAML::Exception& e) {
     std::string where = name + (e.mark.is_null() ? "" : ":" + std::to_string(e.mark.line + 1));
     throw Error(ExitCode::usage, where + ": not valid YAML: " + e.msg);

@@ -61,7 +61,7 @@ constexpr const char* starter_template =
 # deterministic for one salt, and unique where the column is unique.
 #~ anonymize:
 #~   salt: ${PGTOTE_SALT}            # keep it in the environment or .env, never here
-#~   strict: false                   # true: every exported column needs a rule or keep
+#~   strict: false                   # true: every exported non-key column needs a rule or keep
 #~   keep: {keep}
 #~   rules:
 #~     {email}: email

@@ -236,6 +236,7 @@ TEST_CASE("a rule that makes values needs a salt, while null, value, sql and kee
 TEST_CASE("YAML syntax errors and unset variables name the line") {
   CHECK(refusal("tables: [a, b\n").find("pgtote.yml:") == 0);
   CHECK(refusal("tables: [a, b\n").find("not valid YAML") != std::string::npos);
+  CHECK(refusal("jobs: 1\n---\njobs: 2\n").find("pgtote.yml:3: one YAML document only") == 0);
   CHECK(refusal("jobs: 1\nanonymize:\n  salt: ${PGTOTE_SALT}\n") ==
         "pgtote.yml:3: anonymize.salt: ${PGTOTE_SALT} is not set (neither in the environment nor in .env); set it, "
         "or write ${PGTOTE_SALT:-default}");
