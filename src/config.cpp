@@ -5,7 +5,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -55,7 +57,8 @@ class ConfigReader {
     throw Error(ExitCode::usage, where + ": " + (key.empty() ? "" : key + ": ") + message);
   }
 
-  // The map's entries in file order, after refusing keys outside `known` and repeated keys.
+  // The map's entries in file order, after refusing keys outside `known` (empty: any key, for
+  // maps keyed by table or column names) and repeated keys.
   std::vector<std::pair<std::string, YAML::Node>> entries(const YAML::Node& map, const std::string& key,
                                                           const std::vector<std::string>& known) const {
     std::vector<std::pair<std::string, YAML::Node>> out;
