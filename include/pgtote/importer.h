@@ -23,8 +23,8 @@ struct ImportOptions {
   bool dry_run = false;
   ExistingRows existing = ExistingRows::update;
   bool skip_conflicts = false;
-  bool allow_lossy = false;
-  bool require_anonymized = false;  // refuse a snapshot that was not anonymized (staging pipelines)  // store values a narrower target column rounds or trims (reported, not blocking)
+  bool allow_lossy = false;         // store values a narrower target column rounds or trims (still listed)
+  bool require_anonymized = false;  // refuse a snapshot that was not anonymized (staging pipelines)
   bool ignore_missing_columns = false;  // import the shared columns only
   bool allow_remote = false;            // write to a host that is not local (--yes, PGTOTE_ALLOW_REMOTE=1)
   bool continue_on_error = false;       // commit level by level, set rejected rows aside
