@@ -79,10 +79,12 @@ int run_export_command(int argc, char** argv) {
       "o,output", "snapshot file, - for stdout (default exports/export-<time>.json)", cxxopts::value<std::string>(),
       "FILE")("report", "write the statistics as JSON to FILE", cxxopts::value<std::string>(), "FILE")(
       "j,jobs", "read N tables at once on N connections sharing one snapshot",
-      cxxopts::value<int>()->default_value("1"), "N")(
-      "enable-row-security",
-      "export only the rows this role's row-level security policies show, and mark the snapshot filtered "
-      "(without it, such an export is refused)")("q,quiet", "no progress, no statistics")("h,help", "show this help");
+      cxxopts::value<int>()->default_value("1"),
+      "N")("enable-row-security",
+           "export only the rows this role's row-level security policies show, and mark the snapshot filtered "
+           "(without it, such an export is refused)")(
+      "dry-run", "print per table the rows the export would read, and why; write no file")(
+      "q,quiet", "no progress, no statistics")("h,help", "show this help");
   add_selection_options(options);
   auto args = parse(options, argc, argv);
   if (wants_help(options, args)) return 0;
@@ -94,13 +96,19 @@ int run_export_command(int argc, char** argv) {
   export_options.output = optional_string(args, "output").value_or("");
   export_options.selection = selection_from(args);
   export_options.enable_row_security = args.count("enable-row-security") > 0;
+  export_options.dry_run = args.count("dry-run") > 0;
   bool quiet = args.count("quiet") > 0;
   export_options.progress = !quiet;
-  if (export_options.output.empty()) std::filesystem::create_directories("exports");
+  if (export_options.output.empty() && !export_options.dry_run) std::filesystem::create_directories("exports");
 
   ExportResult result = run_export(export_options, [&](const std::string& note) {
     if (!quiet) std::cerr << "pgtote: " << note << "\n";
   });
+  if (export_options.dry_run) {
+    std::cout << format_export_preview(result);
+    if (!quiet) std::cerr << "dry run: no file was written\n";
+    return 0;
+  }
   if (!quiet) {
     std::cerr << format_export_stats(result);
     if (result.path != "-") std::cerr << "wrote " << result.path << "\n";
@@ -152,6 +160,7 @@ int run_inspect_command(int argc, char** argv) {
             << "format:    pgtote-snapshot version " << info.version << ", written by " << info.tool << "\n"
             << "exported:  " << info.exported_at << "\n"
             << "source:    database " << info.database << ", PostgreSQL " << info.server_version << "\n";
+  if (!info.subset.empty()) std::cout << "subset:    " << info.subset << "\n";
   std::vector<bool> filtered(info.order.size(), false);
   if (!info.filtered_by_row_security.empty()) {
     std::string names;
