@@ -59,7 +59,8 @@ class Closure {
           if (edge.parent != t || !edge.follow_down) continue;
           auto keys = new_keys(t, from, to, edge.parent_values, nullptr, asked_[e].down);
           query(subset_children_sql(graph_, edge), keys, edge.child,
-                "child of " + graph_.tables[edge.parent]->qualified_name());
+                "child of " + graph_.tables[edge.parent]->qualified_name(),
+                recursive_edge(edge) ? &asked_[e].down : nullptr, edge.parent_values);
         }
       }
     }
@@ -78,7 +79,8 @@ class Closure {
           auto keys =
               new_keys(t, from, to, edge.child_values, edge.when_value ? &*edge.when_value : nullptr, asked_[e].up);
           query(subset_parents_sql(graph_, edge), keys, edge.parent,
-                "parent of " + graph_.tables[edge.child]->qualified_name());
+                "parent of " + graph_.tables[edge.child]->qualified_name(),
+                recursive_edge(edge) ? &asked_[e].up : nullptr, edge.child_values);
         }
       }
     }
@@ -144,8 +146,10 @@ class Closure {
     return keys;
   }
 
+  // `walked`: for a recursive edge, the keys the query has already followed from the rows it
+  // returned (their values at `positions`), so they are not looked up again.
   void query(const std::string& sql, const std::vector<std::vector<std::string>>& keys, size_t table,
-             const std::string& reason) {
+             const std::string& reason, std::unordered_set<std::string>* walked, const std::vector<size_t>& positions) {
     for (size_t start = 0; start < keys.size(); start += batch_size) {
       size_t end = std::min(keys.size(), start + batch_size);
       std::vector<std::optional<std::string>> params;
@@ -154,7 +158,18 @@ class Closure {
         for (size_t k = start; k < end; ++k) values.push_back(keys[k][column]);
         params.push_back(text_array_literal(values));
       }
-      add_rows(table, connection_.exec(sql, params), reason);
+      Result result = connection_.exec(sql, params);
+      if (walked)
+        for (int i = 0; i < result.rows(); ++i) {
+          std::string key;
+          bool null = false;
+          for (size_t p : positions) {
+            null = null || result.is_null(i, static_cast<int>(p));
+            append_value(key, result.value(i, static_cast<int>(p)));
+          }
+          if (!null) walked->insert(key);
+        }
+      add_rows(table, result, reason);
     }
   }
 

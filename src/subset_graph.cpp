@@ -277,10 +277,39 @@ std::string subset_start_sql(const SubsetGraph& graph, const SubsetStartRows& st
   return sql;
 }
 
+bool recursive_edge(const SubsetEdge& edge) {
+  return edge.child == edge.parent && !edge.foreign_key.empty() && !edge.limit_per_parent;
+}
+
+namespace {
+
+// A self-reference walked to its end in one query: the rows matching the bound keys, then the rows
+// each found row leads to (`next_columns` of the table matched against the found rows' values at
+// `found_positions`). UNION stops at rows found before, so a cycle in the data ends too.
+std::string recursive_sql(const SubsetGraph& graph, const SubsetEdge& edge, const std::string& first_where,
+                          const std::vector<std::string>& next_columns, const std::vector<size_t>& found_positions) {
+  const auto& shape = graph.shapes[edge.child];
+  std::string names, found;
+  for (size_t i = 0; i < shape.values.size(); ++i) {
+    names += (i ? ", v" : "v") + std::to_string(i);
+    found += (i ? ", found.v" : "found.v") + std::to_string(i);
+  }
+  std::string join;
+  for (size_t i = 0; i < next_columns.size(); ++i)
+    join += (i ? " AND t." : "t.") + quote_ident(next_columns[i]) + " = found.v" + std::to_string(found_positions[i]);
+  std::string source = table_source_sql(*graph.tables[edge.child]);
+  return "WITH RECURSIVE found(" + names + ") AS (SELECT " + values_list(shape) + " FROM " + source + " WHERE " +
+         first_where + " UNION SELECT " + values_list(shape) + " FROM " + source + " JOIN found ON " + join +
+         ") SELECT " + found + " FROM found";
+}
+
+}  // namespace
+
 std::string subset_children_sql(const SubsetGraph& graph, const SubsetEdge& edge) {
   const Table& child = *graph.tables[edge.child];
   std::string where = bound_tuple_in_sql(typed_columns(child, edge.child_columns));
   if (!edge.when.empty()) where += " AND (" + edge.when + ")";
+  if (recursive_edge(edge)) return recursive_sql(graph, edge, where, edge.child_columns, edge.parent_values);
   std::string from = " FROM " + table_source_sql(child) + " WHERE " + where;
   if (!edge.limit_per_parent) return "SELECT " + values_list(graph.shapes[edge.child]) + from;
   // The first rows by identity of each parent, as the window numbers them.
@@ -299,6 +328,9 @@ std::string subset_children_sql(const SubsetGraph& graph, const SubsetEdge& edge
 
 std::string subset_parents_sql(const SubsetGraph& graph, const SubsetEdge& edge) {
   const Table& parent = *graph.tables[edge.parent];
+  if (recursive_edge(edge))
+    return recursive_sql(graph, edge, bound_tuple_in_sql(typed_columns(parent, edge.parent_columns)),
+                         edge.parent_columns, edge.child_values);
   return "SELECT " + values_list(graph.shapes[edge.parent]) + " FROM " + table_source_sql(parent) + " WHERE " +
          bound_tuple_in_sql(typed_columns(parent, edge.parent_columns));
 }

@@ -84,6 +84,13 @@ TEST_CASE("a subset follows every foreign key down but a self-reference, which n
         R"(pg_catalog.row_number() OVER (PARTITION BY t."postId" ORDER BY t."id") AS pgtote_rank FROM ONLY )"
         R"("public"."Comment" t WHERE (t."postId") IN (SELECT u.c0::integer FROM )"
         R"(ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[])) AS u(c0))) ranked WHERE ranked.pgtote_rank <= 20)");
+  // A self-reference is walked to its end in one recursive query.
+  CHECK(
+      subset_parents_sql(graph, edge_named(graph, "comment_parent")) ==
+      R"(WITH RECURSIVE found(v0, v1, v2) AS (SELECT t."id", t."parentId", t."postId" FROM ONLY "public"."Comment" t )"
+      R"(WHERE (t."id") IN (SELECT u.c0::bigint FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[])) AS u(c0)) )"
+      R"(UNION SELECT t."id", t."parentId", t."postId" FROM ONLY "public"."Comment" t JOIN found ON t."id" = found.v1) )"
+      R"(SELECT found.v0, found.v1, found.v2 FROM found)");
   CHECK(subset_parents_sql(graph, edge_named(graph, "post_author")) ==
         R"(SELECT t."id" FROM ONLY "public"."User" t WHERE (t."id") IN )"
         R"((SELECT u.c0::integer FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[])) AS u(c0)))");

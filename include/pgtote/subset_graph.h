@@ -56,6 +56,9 @@ SubsetGraph resolve_subset(const SubsetSpec& spec, const std::vector<const Table
 
 // SELECT of a start table's values: WHERE <where> ORDER BY <order_by or stable key> LIMIT <limit>.
 std::string subset_start_sql(const SubsetGraph& graph, const SubsetStartRows& start);
+// A declared self-reference (without limit_per_parent) is walked to its end in one recursive query,
+// in both directions; other edges take one step per query.
+bool recursive_edge(const SubsetEdge& edge);
 // SELECT of the child's values whose edge columns match the parent values bound as text arrays
 // ($1 per edge column), the `when` condition holding; at most limit_per_parent rows per parent.
 std::string subset_children_sql(const SubsetGraph& graph, const SubsetEdge& edge);
