@@ -264,27 +264,6 @@ std::vector<Table> read_catalog(Connection& connection) {
   return tables;
 }
 
-std::string select_rows_sql(const Table& table) {
-  std::vector<std::string> names;
-  for (const auto& column : table.columns) names.push_back(column.name);
-  std::string sql = "SELECT " + (names.empty() ? std::string("") : quote_ident_list(names)) + " FROM " +
-                    (table.partitioned ? "" : "ONLY ") + quote_qualified(table.schema, table.name) + " t";
-  // Stable row order: the primary key, else a unique key with only NOT NULL columns, else the
-  // whole row's text (every type has one), so two exports of the same data are identical.
-  const std::vector<std::string>* key = table.primary_key.empty() ? nullptr : &table.primary_key;
-  for (const auto& unique : table.unique_keys) {
-    if (key) break;
-    bool not_null = true;
-    for (const auto& c : unique.columns) not_null = not_null && table.find_column(c) && table.find_column(c)->not_null;
-    if (not_null) key = &unique.columns;
-  }
-  if (key)
-    sql += " ORDER BY " + quote_ident_list(*key);
-  else if (!names.empty())
-    sql += " ORDER BY t::text COLLATE \"C\"";
-  return sql;
-}
-
 namespace {
 
 // $1: table oids. Result: sequence oid, sequence schema, sequence name, table oid, column,

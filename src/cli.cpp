@@ -132,6 +132,11 @@ int run_export_command(int argc, char** argv) {
   ExportResult result = run_export(export_options, [&](const std::string& note) {
     if (!quiet) std::cerr << "pgtote: " << note << "\n";
   });
+  if (export_options.dry_run) {
+    std::cout << format_export_preview(result);
+    if (!quiet) std::cerr << "dry run: no file was written\n";
+    return 0;
+  }
   if (!quiet) {
     std::cerr << format_export_stats(result);
     if (result.path != "-" && !export_options.dry_run) std::cerr << "wrote " << result.path << "\n";
@@ -188,6 +193,7 @@ int run_inspect_command(int argc, char** argv) {
             << "format:    pgtote-snapshot version " << info.version << ", written by " << info.tool << "\n"
             << "exported:  " << info.exported_at << "\n"
             << "source:    database " << info.database << ", PostgreSQL " << info.server_version << "\n";
+  if (!info.subset.empty()) std::cout << "subset:    " << info.subset << "\n";
   std::vector<bool> filtered(info.order.size(), false);
   if (!info.filtered_by_row_security.empty()) {
     std::string names;

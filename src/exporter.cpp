@@ -9,16 +9,20 @@
 #include <cstring>
 #include <ctime>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
 #include "pgtote/catalog.h"
 #include "pgtote/dep_graph.h"
 #include "pgtote/error.h"
+#include "pgtote/export_plan.h"
 #include "pgtote/output_file.h"
 #include "pgtote/progress.h"
 #include "pgtote/row_security.h"
 #include "pgtote/snapshot_writer.h"
+#include "pgtote/subset_closure.h"
+#include "pgtote/subset_graph.h"
 
 namespace pgtote {
 
@@ -78,15 +82,16 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Writes one table's section: its description, then its rows streamed from COPY. Stops early
-// (with an Error) when `abort` turns true, so a failed parallel export does not read on.
-TableStats write_table(Connection& connection, const Table& table, SnapshotWriter& writer, Progress* progress,
+// Writes one table's section: its description, then the rows its plan reads, streamed from COPY.
+// Stops early (with an Error) when `abort` turns true, so a failed parallel export does not read on.
+TableStats write_table(Connection& connection, const ExportPlan& plan, SnapshotWriter& writer, Progress* progress,
                        const std::atomic<bool>* abort) {
+  const Table& table = *plan.table;
   auto started = std::chrono::steady_clock::now();
   uint64_t rows = 0, bytes_before = writer.bytes();
   if (progress) progress->start(table.qualified_name());
   writer.begin_table(table);
-  std::string sql = "COPY (" + select_rows_sql(table) + ") TO STDOUT";
+  std::string sql = "COPY (" + plan.sql() + ") TO STDOUT";
   try {
     auto copy = connection.copy_out(sql);
     std::string_view row;
@@ -123,7 +128,7 @@ struct Spool {
 // appended in dependency order, so the file is byte-identical to a one-connection export.
 // Returns false, having written nothing, when no second connection can be opened (the caller
 // then reads one table at a time).
-bool export_in_parallel(Connection& main, const ExportOptions& options, const std::vector<const Table*>& tables,
+bool export_in_parallel(Connection& main, const ExportOptions& options, const std::vector<ExportPlan>& tables,
                         OutputFile& file, ExportResult& result, const std::function<void(const std::string&)>& notify) {
   std::string snapshot = main.exec("SELECT pg_catalog.pg_export_snapshot()").text(0, 0);
   if (snapshot.find_first_not_of("0123456789ABCDEF-") != std::string::npos)
@@ -161,7 +166,7 @@ bool export_in_parallel(Connection& main, const ExportOptions& options, const st
             throw Error(ExitCode::file, std::string("cannot write a temporary file: ") + std::strerror(errno));
         });
         writer.continue_after(i);
-        spool.stats = write_table(connection, *tables[i], writer, nullptr, &abort);
+        spool.stats = write_table(connection, tables[i], writer, nullptr, &abort);
       } catch (...) {
         spool.error = std::current_exception();
         abort = true;
@@ -206,6 +211,45 @@ bool export_in_parallel(Connection& main, const ExportOptions& options, const st
 
 }  // namespace
 
+namespace {
+
+// Each table's plan, narrowed to the subset when there is one. Everything is read in the export's
+// transaction, before the file exists: a bad subset leaves nothing behind.
+struct Plans {
+  std::vector<ExportPlan> plans;
+  std::optional<SubsetRecord> subset;
+  std::optional<SubsetRows> subset_rows;
+};
+
+Plans make_plans(Connection& connection, const ExportOptions& options, const std::vector<const Table*>& tables) {
+  Plans result;
+  for (const Table* table : tables) result.plans.push_back(plan_table(*table));
+  if (options.subset.empty()) return result;
+  SubsetGraph graph = resolve_subset(options.subset, tables);
+  result.subset_rows = find_subset_rows(connection, graph);
+  result.subset = SubsetRecord{options.subset, apply_subset(result.plans, graph, *result.subset_rows)};
+  return result;
+}
+
+// --dry-run: per table, the rows the export would read and why; no file.
+std::vector<TablePreview> preview(Connection& connection, const Plans& plans) {
+  std::vector<TablePreview> out;
+  for (size_t i = 0; i < plans.plans.size(); ++i) {
+    const Table& table = *plans.plans[i].table;
+    TablePreview entry{table.schema, table.name, 0, {}};
+    if (plans.subset_rows) {
+      entry.rows = plans.subset_rows->tables[i].rows.size();
+      entry.reasons = plans.subset_rows->tables[i].reasons;
+    } else {
+      entry.rows = static_cast<uint64_t>(connection.exec(plans.plans[i].count_sql()).number(0, 0));
+    }
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+}  // namespace
+
 ExportResult run_export(const ExportOptions& options, const std::function<void(const std::string&)>& notify) {
   Connection connection = Connection::open(options.source.conninfo);
   connection.exec(session_sql(options));
@@ -219,8 +263,15 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
   RowSecurityCheck row_security = check_row_security(connection, tables);
   if (!row_security.filtered.empty() && !options.enable_row_security)
     throw Error(ExitCode::database, row_security_refusal(row_security, tables));
+  Plans plans = make_plans(connection, options, tables);
 
   ExportResult result;
+  if (options.dry_run) {
+    result.preview = preview(connection, plans);
+    for (const auto& entry : result.preview) result.totals.rows += entry.rows;
+    connection.exec("COMMIT");
+    return result;
+  }
   result.path = options.output.empty() ? default_export_path() : options.output;
   OutputFile file(result.path);
   SnapshotWriter writer([&file](std::string_view bytes) { file.write(bytes); });
@@ -229,7 +280,8 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
                         format_time(std::time(nullptr), "%Y-%m-%dT%H:%M:%SZ", true),
                         connection.server_version(),
                         connection.database(),
-                        {}};
+                        {},
+                        plans.subset};
   std::string filtered_names;
   for (const auto& filter : row_security.filtered) {
     const Table& table = *tables[filter.position];
@@ -239,17 +291,22 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
   if (!filtered_names.empty())
     notify("row-level security: role " + row_security.role + " exports only the rows its policies show in " +
            filtered_names + "; the snapshot is marked as filtered");
+  if (plans.subset)
+    for (const auto& cut : plans.subset->cuts)
+      notify("subset: " + std::to_string(cut.rows) + " reference(s) " + cut.schema + "." + cut.table +
+             key_text(cut.columns) + " exported as NULL (null_outside: the parent is not in the subset)");
+  plans.subset_rows.reset();  // the plans hold the keys now
   writer.begin(header, tables, selected.order.components);
 
   auto export_started = std::chrono::steady_clock::now();
-  bool parallel =
-      options.jobs > 1 && tables.size() > 1 && export_in_parallel(connection, options, tables, file, result, notify);
+  bool parallel = options.jobs > 1 && tables.size() > 1 &&
+                  export_in_parallel(connection, options, plans.plans, file, result, notify);
   if (parallel) {
     writer.continue_after(tables.size());
   } else {
     Progress progress(options.progress);
-    for (const Table* table : tables) {
-      result.tables.push_back(write_table(connection, *table, writer, &progress, nullptr));
+    for (const ExportPlan& plan : plans.plans) {
+      result.tables.push_back(write_table(connection, plan, writer, &progress, nullptr));
       result.totals.rows += result.tables.back().rows;
     }
   }

@@ -86,6 +86,23 @@ std::string format_export_stats(const ExportResult& result) {
   return out;
 }
 
+std::string format_export_preview(const ExportResult& result) {
+  size_t width = 5;
+  for (const auto& t : result.preview) width = std::max(width, t.schema.size() + 1 + t.name.size());
+  std::string out = pad("table", width, false) + "  " + pad("would export", 12, true) + "  why\n";
+  for (const auto& t : result.preview) {
+    std::string why;
+    for (const auto& [reason, rows] : t.reasons)
+      why += (why.empty() ? "" : ", ") + reason + " (" + std::to_string(rows) + ")";
+    if (t.reasons.empty()) why = t.rows ? "every row" : "";
+    out += pad(t.schema + "." + t.name, width, false) + "  " + pad(std::to_string(t.rows), 12, true) +
+           (why.empty() ? "" : "  " + why) + "\n";
+  }
+  out += pad("total (" + std::to_string(result.preview.size()) + " tables)", width, false) + "  " +
+         pad(std::to_string(result.totals.rows), 12, true) + "\n";
+  return out;
+}
+
 std::string export_report_json(const ExportResult& result) {
   return json_to_string([&](JsonWriter& out) {
            out.start_object();

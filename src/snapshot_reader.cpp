@@ -294,6 +294,11 @@ SnapshotReader::SnapshotReader(const std::string& path, size_t window) : impl_(s
   };
   read_names("order", info_.order);
   read_names(snapshot::filtered_by_row_security_key, info_.filtered_by_row_security);
+  if (auto* subset = member(header, snapshot::subset_key)) {
+    if (subset->type != JsonValue::Type::object)
+      in.fail("\"" + std::string(snapshot::subset_key) + "\" is not an object");
+    info_.subset = subset->raw;
+  }
   if (auto* components = member(header, "components"); components && components->type == JsonValue::Type::array)
     for (const auto& component : components->items) {
       std::vector<size_t> members;

@@ -25,6 +25,84 @@ void write_names(JsonWriter& out, const std::vector<std::string>& names) {
   for (const auto& name : names) out.string(name);
   out.end_array();
 }
+
+void write_optional_count(JsonWriter& out, const char* key, const std::optional<uint64_t>& count) {
+  out.key(key);
+  if (count)
+    out.integer(static_cast<int64_t>(*count));
+  else
+    out.null();
+}
+
+// The subset definition as the config gave it, then the references cut (docs/snapshot-format.md).
+void write_subset(JsonWriter& out, const SubsetRecord& subset) {
+  const SubsetSpec& spec = subset.spec;
+  out.start_object();
+  out.key("start");
+  out.start_array();
+  for (const auto& start : spec.start) {
+    out.start_object();
+    out.key("table");
+    out.string(start.table);
+    out.key("where");
+    out.string(start.where);
+    write_optional_count(out, "limit", start.limit);
+    out.key("order_by");
+    out.string(start.order_by);
+    out.end_object();
+  }
+  out.end_array();
+  out.key("children");
+  out.start_array();
+  for (const auto& rule : spec.children) {
+    out.start_object();
+    out.key("edge");
+    out.string(rule.edge);
+    out.key("follow");
+    out.boolean(rule.follow);
+    write_optional_count(out, "limit_per_parent", rule.limit_per_parent);
+    out.end_object();
+  }
+  out.end_array();
+  out.key("parents");
+  out.start_object();
+  for (const auto& [edge, rule] : spec.parents) {
+    out.key(edge);
+    out.string(rule);
+  }
+  out.end_object();
+  out.key("virtual_foreign_keys");
+  out.start_array();
+  for (const auto& key : spec.virtual_foreign_keys) {
+    out.start_object();
+    out.key("from");
+    out.string(key.from);
+    out.key("to");
+    out.string(key.to);
+    out.key("when");
+    out.string(key.when);
+    out.end_object();
+  }
+  out.end_array();
+  out.key("cut");
+  out.start_array();
+  for (const auto& cut : subset.cuts) {
+    out.start_object();
+    out.key("schema");
+    out.string(cut.schema);
+    out.key("table");
+    out.string(cut.table);
+    out.key("foreign_key");
+    out.string(cut.foreign_key);
+    out.key("columns");
+    write_names(out, cut.columns);
+    out.key("rows");
+    out.integer(static_cast<int64_t>(cut.rows));
+    out.end_object();
+  }
+  out.end_array();
+  out.end_object();
+}
 }  // namespace
 
 void SnapshotWriter::begin(const SnapshotHeader& header, const std::vector<const Table*>& tables,
@@ -57,6 +135,12 @@ void SnapshotWriter::begin(const SnapshotHeader& header, const std::vector<const
       out_.end_array();
     }
     out_.end_array();
+  }
+  if (header.subset) {
+    out_.raw(",\n\"");
+    out_.raw(snapshot::subset_key);
+    out_.raw("\":");
+    write_subset(out_, *header.subset);
   }
   out_.raw(",\n\"order\":");
   out_.start_array();

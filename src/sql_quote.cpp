@@ -28,4 +28,16 @@ std::string quote_ident_list(const std::vector<std::string>& names) {
   return out;
 }
 
+std::string quote_literal(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 3);
+  out += "E'";
+  for (char c : text) {
+    if (c == '\'' || c == '\\') out.push_back(c);
+    out.push_back(c);
+  }
+  out.push_back('\'');
+  return out;
+}
+
 }  // namespace pgtote

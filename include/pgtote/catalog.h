@@ -17,10 +17,6 @@ namespace pgtote {
 // Every user table (not system schemas, not tables owned by extensions), sorted by schema, name.
 std::vector<Table> read_catalog(Connection& connection);
 
-// The SELECT that reads a table's rows in primary-key order (unique key, else whole-row text,
-// when there is none), for COPY (...) TO STDOUT.
-std::string select_rows_sql(const Table& table);
-
 // A column that draws its values from a sequence (owned, identity, or named in its default).
 struct SequenceUse {
   uint32_t sequence_oid = 0;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "pgtote/anonymize_spec.h"
@@ -38,8 +39,19 @@ struct TableStats {
   bool filtered_by_row_security = false;  // the role read this table through RLS policies
 };
 
+// What an export would read of one table (--dry-run), and why.
+struct TablePreview {
+  std::string schema;
+  std::string name;
+  uint64_t rows = 0;
+  // Subset: "start", "child of public.User", "parent of public.Comment", with the rows that came in
+  // first that way. Empty without a subset: every row.
+  std::vector<std::pair<std::string, uint64_t>> reasons;
+};
+
 struct ExportResult {
-  std::string path;
+  std::string path;                   // empty after a dry run: no file was written
+  std::vector<TablePreview> preview;  // dry run only, in dependency order
   std::vector<TableStats> tables;
   TableStats totals;
 };

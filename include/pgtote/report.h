@@ -13,6 +13,8 @@ std::string format_export_stats(const ExportResult& result);
 // {"tables": [{"schema", "name", "rows", "bytes", "seconds", "filtered_by_row_security"}...],
 //  "totals": {"rows", "bytes", "seconds"}}
 std::string export_report_json(const ExportResult& result);
+// export --dry-run: per table, the rows it would export and why (start, child of, parent of).
+std::string format_export_preview(const ExportResult& result);
 
 // Per table: inserted, updated, unchanged, skipped, conflicts, errors, time; then totals, the
 // problems found with their first examples, and --show-diff's rows.

@@ -16,4 +16,8 @@ inline constexpr int json_text_version = 2;
 // filtered (export --enable-row-security). Absent when every table was read whole.
 inline constexpr const char* filtered_by_row_security_key = "filtered_by_row_security";
 
+// Optional header key: {"start", "children", "parents", "virtual_foreign_keys", "cut"}, the subset
+// definition a subset export was made with. Absent when every row of every table was exported.
+inline constexpr const char* subset_key = "subset";
+
 }  // namespace pgtote::snapshot

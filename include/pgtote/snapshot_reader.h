@@ -24,6 +24,9 @@ struct SnapshotInfo {
   std::string database;
   // Tables row-level security may have filtered (schema, name); empty: every table read whole.
   std::vector<std::pair<std::string, std::string>> filtered_by_row_security;
+  // The subset definition of a subset export, as the JSON object the header holds ("subset");
+  // empty when every row of every table was exported.
+  std::string subset;
   std::vector<std::pair<std::string, std::string>> order;  // schema, name
   std::vector<std::vector<size_t>> components;             // positions in `order`
 };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -10,6 +11,7 @@
 
 #include "pgtote/json_writer.h"
 #include "pgtote/schema_model.h"
+#include "pgtote/subset_record.h"
 
 namespace pgtote {
 
@@ -20,6 +22,8 @@ struct SnapshotHeader {
   std::string database;
   // Tables that row-level security may have filtered, as [schema, name]; written only when any.
   std::vector<std::pair<std::string, std::string>> filtered_by_row_security;
+  // The subset the snapshot holds; written only for a subset export.
+  std::optional<SubsetRecord> subset;
 };
 
 class SnapshotWriter {

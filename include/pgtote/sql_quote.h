@@ -13,5 +13,8 @@ std::string quote_ident(std::string_view name);
 std::string quote_qualified(std::string_view schema, std::string_view name);
 // "a", "b", "c"
 std::string quote_ident_list(const std::vector<std::string>& names);
+// E'text' with quotes and backslashes escaped, whatever standard_conforming_strings says: for the
+// few values that cannot be bound (COPY (SELECT ...) takes no parameters).
+std::string quote_literal(std::string_view text);
 
 }  // namespace pgtote

@@ -1,0 +1,45 @@
+// The rows a subset exports, found inside the export's one snapshot with plain SELECTs (no
+// temporary tables, no writes: the source may be a read-only standby), then written into the
+// export plans as filters. Only keys are held in memory: each row's identity and edge columns.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "pgtote/export_plan.h"
+#include "pgtote/pg_conn.h"
+#include "pgtote/subset_graph.h"
+#include "pgtote/subset_record.h"
+
+namespace pgtote {
+
+struct SubsetTableRows {
+  // Each row's values as SubsetTableShape lists them, each ended by '\0', NULL written as "\xff"
+  // (a byte UTF-8 text never holds).
+  std::vector<std::string> rows;
+  // Why rows are in: "start", "child of public.User", "parent of public.Comment", with the number
+  // of rows that came in first that way, in the order first seen.
+  std::vector<std::pair<std::string, uint64_t>> reasons;
+};
+
+struct SubsetRows {
+  std::vector<SubsetTableRows> tables;  // as SubsetGraph::tables
+};
+
+// The start rows; their descendants through every edge followed downward; then every included
+// row's parents, transitively (rows pulled in only as parents pull in no children).
+SubsetRows find_subset_rows(Connection& connection, const SubsetGraph& graph);
+
+// Narrows each plan (as SubsetGraph::tables) to its subset rows, and exports each null_outside
+// reference whose parent is not in the subset as NULL. Returns those cuts, one per foreign key
+// that cut any row.
+std::vector<SubsetCut> apply_subset(std::vector<ExportPlan>& plans, const SubsetGraph& graph, const SubsetRows& rows);
+
+// The values of an encoded row (SubsetTableRows::rows); nullopt for NULL.
+std::vector<std::optional<std::string>> decode_subset_row(std::string_view row);
+
+}  // namespace pgtote

@@ -1,0 +1,69 @@
+// A subset spec resolved against the exported tables, before any row is read: the start tables and
+// every edge (declared and virtual foreign keys) with how the closure follows it, plus the SQL that
+// reads each step's rows. Names that match nothing are usage errors. Pure: tested without a server.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pgtote/export_plan.h"
+#include "pgtote/schema_model.h"
+#include "pgtote/subset_spec.h"
+
+namespace pgtote {
+
+// One reference from a child table to a parent table.
+struct SubsetEdge {
+  size_t child = 0, parent = 0;  // positions in SubsetGraph::tables
+  std::vector<std::string> child_columns, parent_columns;
+  std::string label;        // "public.Comment(parentId) -> public.Comment(id)", for messages and reasons
+  std::string foreign_key;  // the constraint's name; empty for a virtual foreign key
+  std::string when;         // virtual: SQL condition on the child row; empty: always
+  bool in_cycle = false;    // child and parent are one table, or in one foreign-key cycle
+  bool follow_down = true;  // children of included parents are pulled in through it
+  std::optional<uint64_t> limit_per_parent;
+  bool null_outside = false;  // not followed upward; exported as NULL when the parent is not in the subset
+  // Positions of the edge's columns among the values fetched for child and parent rows.
+  std::vector<size_t> child_values, parent_values;
+  std::optional<size_t> when_value;  // position of the `when` flag among the child's values
+};
+
+struct SubsetStartRows {
+  size_t table = 0;
+  std::string where;
+  std::optional<uint64_t> limit;
+  std::string order_by;
+};
+
+// What the closure reads and keeps of a table's rows: its identity first, then the columns its
+// edges use, then one `when` flag per virtual edge leaving it. Keys only, never whole rows.
+struct SubsetTableShape {
+  std::vector<TypedExpression> values;
+  size_t identity_size = 0;
+};
+
+struct SubsetGraph {
+  std::vector<const Table*> tables;  // the exported tables, in dependency order
+  std::vector<SubsetTableShape> shapes;
+  std::vector<SubsetStartRows> start;
+  std::vector<SubsetEdge> edges;
+};
+
+// Throws Error(usage) naming the first name that matches no exported table, column or foreign key.
+SubsetGraph resolve_subset(const SubsetSpec& spec, const std::vector<const Table*>& tables);
+
+// SELECT of a start table's values: WHERE <where> ORDER BY <order_by or stable key> LIMIT <limit>.
+std::string subset_start_sql(const SubsetGraph& graph, const SubsetStartRows& start);
+// A declared self-reference (without limit_per_parent) is walked to its end in one recursive query,
+// in both directions; other edges take one step per query.
+bool recursive_edge(const SubsetEdge& edge);
+// SELECT of the child's values whose edge columns match the parent values bound as text arrays
+// ($1 per edge column), the `when` condition holding; at most limit_per_parent rows per parent.
+std::string subset_children_sql(const SubsetGraph& graph, const SubsetEdge& edge);
+// SELECT of the parent's values whose referenced columns match the child values bound as text
+// arrays ($1 per edge column).
+std::string subset_parents_sql(const SubsetGraph& graph, const SubsetEdge& edge);
+
+}  // namespace pgtote

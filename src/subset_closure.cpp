@@ -1,0 +1,238 @@
+// The subset closure, computed in the client: each step is one SELECT per edge and batch of keys,
+// bound as text arrays; what came back is deduplicated by row identity in memory.
+#include "pgtote/subset_closure.h"
+
+#include <unordered_map>
+#include <unordered_set>
+
+namespace pgtote {
+
+namespace {
+
+constexpr size_t batch_size = 5000;   // keys bound per query
+constexpr char null_marker = '\xff';  // never in UTF-8 text
+
+void append_value(std::string& out, const std::optional<std::string_view>& value) {
+  if (value)
+    out.append(*value);
+  else
+    out.push_back(null_marker);
+  out.push_back('\0');
+}
+
+// Values at `positions`, as one key, or nullopt when one is NULL (such a reference holds nothing).
+std::optional<std::vector<std::string>> values_at(const std::vector<std::optional<std::string>>& values,
+                                                  const std::vector<size_t>& positions) {
+  std::vector<std::string> out;
+  for (size_t p : positions) {
+    if (!values[p]) return std::nullopt;
+    out.push_back(*values[p]);
+  }
+  return out;
+}
+
+std::string join_key(const std::vector<std::string>& key) {
+  std::string out;
+  for (const auto& value : key) append_value(out, value);
+  return out;
+}
+
+class Closure {
+ public:
+  Closure(Connection& connection, const SubsetGraph& graph)
+      : connection_(connection), graph_(graph), tables_(graph.tables.size()), asked_(graph.edges.size()) {}
+
+  SubsetRows run() {
+    for (const auto& start : graph_.start)
+      add_rows(start.table, connection_.exec(subset_start_sql(graph_, start)), "start");
+    // Downward: children of every row found so far (start rows and descendants only).
+    for (bool more = true; more;) {
+      more = false;
+      for (size_t t = 0; t < tables_.size(); ++t) {
+        State& state = tables_[t];
+        if (state.down_done == state.rows.size()) continue;
+        size_t from = state.down_done, to = state.rows.size();
+        state.down_done = to;
+        more = true;
+        for (size_t e = 0; e < graph_.edges.size(); ++e) {
+          const SubsetEdge& edge = graph_.edges[e];
+          if (edge.parent != t || !edge.follow_down) continue;
+          auto keys = new_keys(t, from, to, edge.parent_values, nullptr, asked_[e].down);
+          query(subset_children_sql(graph_, edge), keys, edge.child,
+                "child of " + graph_.tables[edge.parent]->qualified_name(),
+                recursive_edge(edge) ? &asked_[e].down : nullptr, edge.parent_values);
+        }
+      }
+    }
+    // Upward: parents of every included row, transitively; they pull in no children.
+    for (bool more = true; more;) {
+      more = false;
+      for (size_t t = 0; t < tables_.size(); ++t) {
+        State& state = tables_[t];
+        if (state.up_done == state.rows.size()) continue;
+        size_t from = state.up_done, to = state.rows.size();
+        state.up_done = to;
+        more = true;
+        for (size_t e = 0; e < graph_.edges.size(); ++e) {
+          const SubsetEdge& edge = graph_.edges[e];
+          if (edge.child != t || edge.null_outside) continue;
+          auto keys =
+              new_keys(t, from, to, edge.child_values, edge.when_value ? &*edge.when_value : nullptr, asked_[e].up);
+          query(subset_parents_sql(graph_, edge), keys, edge.parent,
+                "parent of " + graph_.tables[edge.child]->qualified_name(),
+                recursive_edge(edge) ? &asked_[e].up : nullptr, edge.child_values);
+        }
+      }
+    }
+    SubsetRows result;
+    for (auto& state : tables_) {
+      SubsetTableRows rows;
+      rows.rows = std::move(state.rows);
+      for (size_t r = 0; r < state.reason_names.size(); ++r)
+        rows.reasons.emplace_back(state.reason_names[r], state.reason_counts[r]);
+      result.tables.push_back(std::move(rows));
+    }
+    return result;
+  }
+
+ private:
+  struct State {
+    std::unordered_set<std::string> identities;
+    std::vector<std::string> rows;
+    std::vector<std::string> reason_names;
+    std::vector<uint64_t> reason_counts;
+    size_t down_done = 0, up_done = 0;
+  };
+  struct Asked {
+    std::unordered_set<std::string> down, up;  // keys already looked up through the edge
+  };
+
+  void add_rows(size_t table, const Result& result, const std::string& reason) {
+    State& state = tables_[table];
+    size_t identity_size = graph_.shapes[table].identity_size;
+    size_t reason_index = SIZE_MAX;
+    for (int i = 0; i < result.rows(); ++i) {
+      std::string row;
+      auto value = [&](int c) { return result.is_null(i, c) ? std::nullopt : std::optional(result.value(i, c)); };
+      for (size_t c = 0; c < identity_size; ++c) append_value(row, value(static_cast<int>(c)));
+      if (!state.identities.insert(row).second) continue;
+      for (int c = static_cast<int>(identity_size); c < result.columns(); ++c) append_value(row, value(c));
+      if (reason_index == SIZE_MAX) reason_index = reason_slot(state, reason);
+      ++state.reason_counts[reason_index];
+      state.rows.push_back(std::move(row));
+    }
+  }
+
+  static size_t reason_slot(State& state, const std::string& reason) {
+    for (size_t r = 0; r < state.reason_names.size(); ++r)
+      if (state.reason_names[r] == reason) return r;
+    state.reason_names.push_back(reason);
+    state.reason_counts.push_back(0);
+    return state.reason_names.size() - 1;
+  }
+
+  // The keys at `positions` of rows [from, to) not looked up before (and, for a virtual edge, whose
+  // `when` flag holds).
+  std::vector<std::vector<std::string>> new_keys(size_t table, size_t from, size_t to,
+                                                 const std::vector<size_t>& positions, const size_t* when,
+                                                 std::unordered_set<std::string>& asked) {
+    std::vector<std::vector<std::string>> keys;
+    for (size_t r = from; r < to; ++r) {
+      auto values = decode_subset_row(tables_[table].rows[r]);
+      if (when && values[*when] != std::optional<std::string>("t")) continue;
+      auto key = values_at(values, positions);
+      if (key && asked.insert(join_key(*key)).second) keys.push_back(std::move(*key));
+    }
+    return keys;
+  }
+
+  // `walked`: for a recursive edge, the keys the query has already followed from the rows it
+  // returned (their values at `positions`), so they are not looked up again.
+  void query(const std::string& sql, const std::vector<std::vector<std::string>>& keys, size_t table,
+             const std::string& reason, std::unordered_set<std::string>* walked, const std::vector<size_t>& positions) {
+    for (size_t start = 0; start < keys.size(); start += batch_size) {
+      size_t end = std::min(keys.size(), start + batch_size);
+      std::vector<std::optional<std::string>> params;
+      for (size_t column = 0; column < keys[start].size(); ++column) {
+        std::vector<std::string> values;
+        for (size_t k = start; k < end; ++k) values.push_back(keys[k][column]);
+        params.push_back(text_array_literal(values));
+      }
+      Result result = connection_.exec(sql, params);
+      if (walked)
+        for (int i = 0; i < result.rows(); ++i) {
+          std::string key;
+          bool null = false;
+          for (size_t p : positions) {
+            null = null || result.is_null(i, static_cast<int>(p));
+            append_value(key, result.value(i, static_cast<int>(p)));
+          }
+          if (!null) walked->insert(key);
+        }
+      add_rows(table, result, reason);
+    }
+  }
+
+  Connection& connection_;
+  const SubsetGraph& graph_;
+  std::vector<State> tables_;
+  std::vector<Asked> asked_;
+};
+
+}  // namespace
+
+std::vector<std::optional<std::string>> decode_subset_row(std::string_view row) {
+  std::vector<std::optional<std::string>> values;
+  for (size_t start = 0; start < row.size();) {
+    size_t end = row.find('\0', start);
+    std::string_view value = row.substr(start, end - start);
+    if (value.size() == 1 && value[0] == null_marker)
+      values.push_back(std::nullopt);
+    else
+      values.emplace_back(value);
+    start = end + 1;
+  }
+  return values;
+}
+
+SubsetRows find_subset_rows(Connection& connection, const SubsetGraph& graph) {
+  return Closure(connection, graph).run();
+}
+
+std::vector<SubsetCut> apply_subset(std::vector<ExportPlan>& plans, const SubsetGraph& graph, const SubsetRows& rows) {
+  for (size_t t = 0; t < graph.tables.size(); ++t) {
+    const auto& shape = graph.shapes[t];
+    std::vector<TypedExpression> identity(shape.values.begin(), shape.values.begin() + shape.identity_size);
+    std::vector<std::vector<std::string>> tuples;
+    std::vector<size_t> positions;
+    for (size_t k = 0; k < shape.identity_size; ++k) positions.push_back(k);
+    for (const auto& row : rows.tables[t].rows)
+      if (auto key = values_at(decode_subset_row(row), positions)) tuples.push_back(std::move(*key));
+    plans[t].filter = tuple_in_sql(identity, tuples);
+  }
+  std::vector<SubsetCut> cuts;
+  for (const auto& edge : graph.edges) {
+    if (!edge.null_outside) continue;
+    std::vector<std::vector<std::string>> parents;
+    std::unordered_set<std::string> parent_keys;
+    for (const auto& row : rows.tables[edge.parent].rows)
+      if (auto key = values_at(decode_subset_row(row), edge.parent_values))
+        if (parent_keys.insert(join_key(*key)).second) parents.push_back(std::move(*key));
+    uint64_t cut = 0;
+    for (const auto& row : rows.tables[edge.child].rows)
+      if (auto key = values_at(decode_subset_row(row), edge.child_values)) cut += !parent_keys.count(join_key(*key));
+    if (cut == 0) continue;
+    const Table& child = *graph.tables[edge.child];
+    std::vector<TypedExpression> columns;
+    for (size_t p : edge.child_values) columns.push_back(graph.shapes[edge.child].values[p]);
+    std::string kept = tuple_in_sql(columns, parents);
+    for (size_t i = 0; i < child.columns.size(); ++i)
+      for (const auto& column : edge.child_columns)
+        if (child.columns[i].name == column)
+          plans[edge.child].select_list[i] = "CASE WHEN " + kept + " THEN " + plans[edge.child].select_list[i] + " END";
+    cuts.push_back({child.schema, child.name, edge.foreign_key, edge.child_columns, cut});
+  }
+  return cuts;
+}
+
+}  // namespace pgtote
