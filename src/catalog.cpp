@@ -264,10 +264,15 @@ std::vector<Table> read_catalog(Connection& connection) {
   return tables;
 }
 
-std::string select_rows_sql(const Table& table) {
+std::string select_rows_sql(const Table& table, const std::vector<std::string>& select_list) {
   std::vector<std::string> names;
   for (const auto& column : table.columns) names.push_back(column.name);
-  std::string sql = "SELECT " + (names.empty() ? std::string("") : quote_ident_list(names)) + " FROM " +
+  std::string columns = names.empty() ? std::string("") : quote_ident_list(names);
+  if (!select_list.empty()) {
+    columns.clear();
+    for (const auto& item : select_list) columns += (columns.empty() ? "" : ", ") + item;
+  }
+  std::string sql = "SELECT " + columns + " FROM " +
                     (table.partitioned ? "" : "ONLY ") + quote_qualified(table.schema, table.name) + " t";
   // Stable row order: the primary key, else a unique key with only NOT NULL columns, else the
   // whole row's text (every type has one), so two exports of the same data are identical.

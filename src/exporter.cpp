@@ -8,10 +8,12 @@
 #include <condition_variable>
 #include <cstring>
 #include <ctime>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
 
+#include "pgtote/anonymizer.h"
 #include "pgtote/catalog.h"
 #include "pgtote/dep_graph.h"
 #include "pgtote/error.h"
@@ -80,13 +82,16 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 // Writes one table's section: its description, then its rows streamed from COPY. Stops early
 // (with an Error) when `abort` turns true, so a failed parallel export does not read on.
+// `anonymizer` (or nullptr) transforms the values of the table at `position`.
 TableStats write_table(Connection& connection, const Table& table, SnapshotWriter& writer, Progress* progress,
-                       const std::atomic<bool>* abort) {
+                       const std::atomic<bool>* abort, const Anonymizer* anonymizer, size_t position) {
   auto started = std::chrono::steady_clock::now();
   uint64_t rows = 0, bytes_before = writer.bytes();
   if (progress) progress->start(table.qualified_name());
-  writer.begin_table(table);
-  std::string sql = "COPY (" + select_rows_sql(table) + ") TO STDOUT";
+  writer.begin_table(table, anonymizer ? anonymizer->table(position) : nullptr);
+  std::string sql =
+      "COPY (" + select_rows_sql(table, anonymizer ? anonymizer->select_list(position, table) : std::vector<std::string>{}) +
+      ") TO STDOUT";
   try {
     auto copy = connection.copy_out(sql);
     std::string_view row;
@@ -124,7 +129,8 @@ struct Spool {
 // Returns false, having written nothing, when no second connection can be opened (the caller
 // then reads one table at a time).
 bool export_in_parallel(Connection& main, const ExportOptions& options, const std::vector<const Table*>& tables,
-                        OutputFile& file, ExportResult& result, const std::function<void(const std::string&)>& notify) {
+                        const Anonymizer* anonymizer, OutputFile& file, ExportResult& result,
+                        const std::function<void(const std::string&)>& notify) {
   std::string snapshot = main.exec("SELECT pg_catalog.pg_export_snapshot()").text(0, 0);
   if (snapshot.find_first_not_of("0123456789ABCDEF-") != std::string::npos)
     throw Error(ExitCode::database, "unexpected snapshot id from the server: " + snapshot);
@@ -161,7 +167,7 @@ bool export_in_parallel(Connection& main, const ExportOptions& options, const st
             throw Error(ExitCode::file, std::string("cannot write a temporary file: ") + std::strerror(errno));
         });
         writer.continue_after(i);
-        spool.stats = write_table(connection, *tables[i], writer, nullptr, &abort);
+        spool.stats = write_table(connection, *tables[i], writer, nullptr, &abort, anonymizer, i);
       } catch (...) {
         spool.error = std::current_exception();
         abort = true;
@@ -219,6 +225,16 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
   RowSecurityCheck row_security = check_row_security(connection, tables);
   if (!row_security.filtered.empty() && !options.enable_row_security)
     throw Error(ExitCode::database, row_security_refusal(row_security, tables));
+  AnonymizePlan anonymize = plan_anonymization(options.anonymize, tables, options.subset.virtual_foreign_keys);
+  for (const auto& note : anonymize.notes) notify(note);
+  std::unique_ptr<Anonymizer> anonymizer;
+  if (!options.anonymize.empty() || options.anonymize.strict) anonymizer = std::make_unique<Anonymizer>(anonymize, options.anonymize.salt);
+  int jobs = options.jobs;
+  if (jobs > 1 && anonymize.shared_domains) {
+    notify("anonymize: a unique column's transform is shared with the columns that reference it; reading one "
+           "table at a time keeps its collision resolution in a fixed order");
+    jobs = 1;
+  }
 
   ExportResult result;
   result.path = options.output.empty() ? default_export_path() : options.output;
@@ -229,7 +245,9 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
                         format_time(std::time(nullptr), "%Y-%m-%dT%H:%M:%SZ", true),
                         connection.server_version(),
                         connection.database(),
-                        {}};
+                        {},
+                        anonymizer != nullptr,
+                        anonymize.transformed};
   std::string filtered_names;
   for (const auto& filter : row_security.filtered) {
     const Table& table = *tables[filter.position];
@@ -242,14 +260,14 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
   writer.begin(header, tables, selected.order.components);
 
   auto export_started = std::chrono::steady_clock::now();
-  bool parallel =
-      options.jobs > 1 && tables.size() > 1 && export_in_parallel(connection, options, tables, file, result, notify);
+  bool parallel = jobs > 1 && tables.size() > 1 &&
+                  export_in_parallel(connection, options, tables, anonymizer.get(), file, result, notify);
   if (parallel) {
     writer.continue_after(tables.size());
   } else {
     Progress progress(options.progress);
-    for (const Table* table : tables) {
-      result.tables.push_back(write_table(connection, *table, writer, &progress, nullptr));
+    for (size_t i = 0; i < tables.size(); ++i) {
+      result.tables.push_back(write_table(connection, *tables[i], writer, &progress, nullptr, anonymizer.get(), i));
       result.totals.rows += result.tables.back().rows;
     }
   }

@@ -18,8 +18,9 @@ namespace pgtote {
 std::vector<Table> read_catalog(Connection& connection);
 
 // The SELECT that reads a table's rows in primary-key order (unique key, else whole-row text,
-// when there is none), for COPY (...) TO STDOUT.
-std::string select_rows_sql(const Table& table);
+// when there is none), for COPY (...) TO STDOUT. `select_list`, when not empty, replaces the
+// quoted column names (anonymization's `sql` transforms: see anonymized_select_list).
+std::string select_rows_sql(const Table& table, const std::vector<std::string>& select_list = {});
 
 // A column that draws its values from a sequence (owned, identity, or named in its default).
 struct SequenceUse {
