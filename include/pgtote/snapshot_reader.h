@@ -13,6 +13,7 @@
 
 #include "pgtote/json_value.h"
 #include "pgtote/schema_model.h"
+#include "pgtote/snapshot_format.h"
 
 namespace pgtote {
 
@@ -24,6 +25,9 @@ struct SnapshotInfo {
   std::string database;
   // Tables row-level security may have filtered (schema, name); empty: every table read whole.
   std::vector<std::pair<std::string, std::string>> filtered_by_row_security;
+  // Written by an anonymized export (header "anonymized"), with the columns it transformed.
+  bool anonymized = false;
+  std::vector<AnonymizedColumn> anonymized_columns;
   std::vector<std::pair<std::string, std::string>> order;  // schema, name
   std::vector<std::vector<size_t>> components;             // positions in `order`
 };
