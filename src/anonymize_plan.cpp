@@ -110,8 +110,9 @@ class Planner {
     }
     for (const auto& [domain, tables] : domain_tables) plan.shared_domains |= tables.size() > 1;
     if (spec_.salt.empty() && salted_)
-      problems_.push_back("the salt is empty: set one (salt: ${PGTOTE_SALT}), or hashes and fakes can be recomputed "
-                          "from guessed originals");
+      problems_.push_back(
+          "the salt is empty: set one (salt: ${PGTOTE_SALT}), or hashes and fakes can be recomputed "
+          "from guessed originals");
     if (!missing.empty()) {
       std::string list;
       for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
@@ -189,8 +190,7 @@ class Planner {
 
   static bool unique_domain_kind(const ColumnAnonymization& c) {
     return c.kind != TransformKind::keep && c.kind != TransformKind::null && c.kind != TransformKind::value &&
-           c.kind != TransformKind::sql && c.kind != TransformKind::json &&
-           !transform_is_bijective(c.kind, c.shape);
+           c.kind != TransformKind::sql && c.kind != TransformKind::json && !transform_is_bijective(c.kind, c.shape);
   }
 
   static bool same_transform(const ColumnAnonymization& a, const ColumnAnonymization& b) {
@@ -237,9 +237,8 @@ class Planner {
     if (inherited) {
       bool nulled = own && own->kind == TransformKind::null && !column.not_null;
       if (own && !nulled && own->kind != TransformKind::keep && own->kind != inherited->kind)
-        problems_.push_back("rule " + std::string(transform_kind_name(own->kind)) + " on " + name +
-                            " conflicts with " + inherited->follows + ", which it references (" +
-                            transform_kind_name(inherited->kind) +
+        problems_.push_back("rule " + std::string(transform_kind_name(own->kind)) + " on " + name + " conflicts with " +
+                            inherited->follows + ", which it references (" + transform_kind_name(inherited->kind) +
                             "): a reference follows its key's transform; drop the rule");
       if (!nulled) chosen = *inherited;
       r.explicit_rule = true;  // followed or nulled: never missing in strict mode

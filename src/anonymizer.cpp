@@ -99,9 +99,9 @@ std::string Anonymizer::derive(const ColumnAnonymization& column, Domain* domain
     auto [it, claimed] = domain->owner.try_emplace(fingerprint(candidate), input_print);
     if (claimed || it->second == input_print) return candidate;
   }
-  throw Error(ExitCode::failure, "anonymizing " + column.name + ": no unused " +
-                                     transform_kind_name(column.kind) + " value left after " +
-                                     std::to_string(max_attempts) + " attempts (the column is unique)");
+  throw Error(ExitCode::failure, "anonymizing " + column.name + ": no unused " + transform_kind_name(column.kind) +
+                                     " value left after " + std::to_string(max_attempts) +
+                                     " attempts (the column is unique)");
 }
 
 std::string Anonymizer::leaf(const JsonPathTransform& rule, std::string_view json) const {
@@ -116,15 +116,15 @@ std::string Anonymizer::leaf(const JsonPathTransform& rule, std::string_view jso
       char first = json.empty() ? ' ' : json[0];
       if (first == '"')
         return json_string_literal(transforms_.hash({ValueClass::text, -1}, json_string_contents(json), 0));
-      if (first == '-' || (first >= '0' && first <= '9'))
-        return transforms_.hash({ValueClass::decimal, -1}, json, 0);
-      if (json == "true" || json == "false") return transforms_.hash({ValueClass::boolean, -1}, json, 0) == "t" ? "true" : "false";
+      if (first == '-' || (first >= '0' && first <= '9')) return transforms_.hash({ValueClass::decimal, -1}, json, 0);
+      if (json == "true" || json == "false")
+        return transforms_.hash({ValueClass::boolean, -1}, json, 0) == "t" ? "true" : "false";
       if (json == "null") return "null";
       return transforms_.hash({ValueClass::json, -1}, json, 0);
     }
     default:
-      return json_string_literal(
-          transforms_.apply(rule.kind, {ValueClass::text, -1}, json[0] == '"' ? json_string_contents(json) : std::string(json), 0));
+      return json_string_literal(transforms_.apply(rule.kind, {ValueClass::text, -1},
+                                                   json[0] == '"' ? json_string_contents(json) : std::string(json), 0));
   }
 }
 
@@ -141,9 +141,9 @@ void Anonymizer::apply(size_t position, size_t column_index, bool& null, std::st
         value = column.value;
         return;
       case TransformKind::json: {
-        scratch = rewrite_json_paths(value, json_paths_[position][column_index], [&](size_t path, std::string_view leaf_json) {
-          return leaf(column.json_paths[path], leaf_json);
-        });
+        scratch = rewrite_json_paths(
+            value, json_paths_[position][column_index],
+            [&](size_t path, std::string_view leaf_json) { return leaf(column.json_paths[path], leaf_json); });
         break;
       }
       default:

@@ -272,8 +272,8 @@ std::string select_rows_sql(const Table& table, const std::vector<std::string>& 
     columns.clear();
     for (const auto& item : select_list) columns += (columns.empty() ? "" : ", ") + item;
   }
-  std::string sql = "SELECT " + columns + " FROM " +
-                    (table.partitioned ? "" : "ONLY ") + quote_qualified(table.schema, table.name) + " t";
+  std::string sql = "SELECT " + columns + " FROM " + (table.partitioned ? "" : "ONLY ") +
+                    quote_qualified(table.schema, table.name) + " t";
   // Stable row order: the primary key, else a unique key with only NOT NULL columns, else the
   // whole row's text (every type has one), so two exports of the same data are identical.
   const std::vector<std::string>* key = table.primary_key.empty() ? nullptr : &table.primary_key;

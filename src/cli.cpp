@@ -165,7 +165,8 @@ int run_inspect_command(int argc, char** argv) {
               << names << "\n";
   }
   if (info.anonymized) {
-    std::cout << "anonymized: " << info.anonymized_columns.size() << " column(s) transformed (the salt is not stored)\n";
+    std::cout << "anonymized: " << info.anonymized_columns.size()
+              << " column(s) transformed (the salt is not stored)\n";
     for (const auto& c : info.anonymized_columns)
       std::cout << "  " << c.schema << "." << c.table << "." << c.column << "  " << c.transform
                 << (c.follows.empty() ? "" : "  (follows " + c.follows + ")") << "\n";

@@ -90,7 +90,8 @@ TableStats write_table(Connection& connection, const Table& table, SnapshotWrite
   if (progress) progress->start(table.qualified_name());
   writer.begin_table(table, anonymizer ? anonymizer->table(position) : nullptr);
   std::string sql =
-      "COPY (" + select_rows_sql(table, anonymizer ? anonymizer->select_list(position, table) : std::vector<std::string>{}) +
+      "COPY (" +
+      select_rows_sql(table, anonymizer ? anonymizer->select_list(position, table) : std::vector<std::string>{}) +
       ") TO STDOUT";
   try {
     auto copy = connection.copy_out(sql);
@@ -228,11 +229,13 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
   AnonymizePlan anonymize = plan_anonymization(options.anonymize, tables, options.subset.virtual_foreign_keys);
   for (const auto& note : anonymize.notes) notify(note);
   std::unique_ptr<Anonymizer> anonymizer;
-  if (!options.anonymize.empty() || options.anonymize.strict) anonymizer = std::make_unique<Anonymizer>(anonymize, options.anonymize.salt);
+  if (!options.anonymize.empty() || options.anonymize.strict)
+    anonymizer = std::make_unique<Anonymizer>(anonymize, options.anonymize.salt);
   int jobs = options.jobs;
   if (jobs > 1 && anonymize.shared_domains) {
-    notify("anonymize: a unique column's transform is shared with the columns that reference it; reading one "
-           "table at a time keeps its collision resolution in a fixed order");
+    notify(
+        "anonymize: a unique column's transform is shared with the columns that reference it; reading one "
+        "table at a time keeps its collision resolution in a fixed order");
     jobs = 1;
   }
 

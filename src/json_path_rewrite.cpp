@@ -7,7 +7,8 @@
 namespace pgtote {
 
 JsonPath parse_json_path(std::string_view text) {
-  if (text.empty() || text[0] != '$') throw std::invalid_argument("JSON path '" + std::string(text) + "' must start with $");
+  if (text.empty() || text[0] != '$')
+    throw std::invalid_argument("JSON path '" + std::string(text) + "' must start with $");
   JsonPath path;
   size_t i = 1;
   auto fail = [&](const char* why) {

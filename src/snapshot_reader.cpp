@@ -299,8 +299,10 @@ SnapshotReader::SnapshotReader(const std::string& path, size_t window) : impl_(s
       if (entry.type != JsonValue::Type::object) in.fail("malformed \"anonymized\" entry");
       auto fields = in.object_fields(entry, "an \"anonymized\" entry");
       AnonymizedColumn column;
-      for (auto [key, target] : {std::pair{"schema", &column.schema}, {"table", &column.table},
-                                 {"column", &column.column}, {"transform", &column.transform},
+      for (auto [key, target] : {std::pair{"schema", &column.schema},
+                                 {"table", &column.table},
+                                 {"column", &column.column},
+                                 {"transform", &column.transform},
                                  {"follows", &column.follows}})
         if (auto* v = member(fields, key)) *target = field_string(*v);
       if (column.schema.empty() || column.table.empty() || column.column.empty())

@@ -16,34 +16,41 @@ struct KindName {
   const char* name;
 };
 constexpr KindName kind_names[] = {
-    {TransformKind::keep, "keep"},           {TransformKind::null, "null"},
-    {TransformKind::value, "value"},         {TransformKind::hash, "hash"},
-    {TransformKind::email, "email"},         {TransformKind::name, "name"},
-    {TransformKind::first_name, "first_name"}, {TransformKind::last_name, "last_name"},
-    {TransformKind::phone, "phone"},         {TransformKind::address, "address"},
-    {TransformKind::text, "text"},           {TransformKind::json, "json"},
+    {TransformKind::keep, "keep"},
+    {TransformKind::null, "null"},
+    {TransformKind::value, "value"},
+    {TransformKind::hash, "hash"},
+    {TransformKind::email, "email"},
+    {TransformKind::name, "name"},
+    {TransformKind::first_name, "first_name"},
+    {TransformKind::last_name, "last_name"},
+    {TransformKind::phone, "phone"},
+    {TransformKind::address, "address"},
+    {TransformKind::text, "text"},
+    {TransformKind::json, "json"},
     {TransformKind::sql, "sql"},
 };
 
 constexpr const char* first_names[] = {
-    "Ada",   "Alan",  "Grace", "Linus", "Barbara", "Edsger", "Donald", "Margaret", "Ken",    "Dennis",
-    "Frances", "John", "Radia", "Niklaus", "Hedy", "Tim",   "Sophie", "Guido",   "Katherine", "Bjarne",
-    "Anita", "Leslie", "Shafi", "Robin",  "Mary",  "Claude", "Jean",  "Carol",   "Ivan",   "Lynn",
-    "Joan",  "Peter", "Susan", "Vint",   "Adele",  "Butler", "Karen", "Whitfield", "Elena", "Hal"};
+    "Ada",     "Alan",   "Grace", "Linus",   "Barbara", "Edsger", "Donald", "Margaret",  "Ken",       "Dennis",
+    "Frances", "John",   "Radia", "Niklaus", "Hedy",    "Tim",    "Sophie", "Guido",     "Katherine", "Bjarne",
+    "Anita",   "Leslie", "Shafi", "Robin",   "Mary",    "Claude", "Jean",   "Carol",     "Ivan",      "Lynn",
+    "Joan",    "Peter",  "Susan", "Vint",    "Adele",   "Butler", "Karen",  "Whitfield", "Elena",     "Hal"};
 constexpr const char* last_names[] = {
-    "Lovelace", "Turing",  "Hopper",  "Torvalds", "Liskov",  "Dijkstra", "Knuth",  "Hamilton", "Thompson",
-    "Ritchie",  "Allen",   "McCarthy", "Perlman", "Wirth",   "Lamarr",   "Lee",    "Wilson",   "Rossum",
-    "Johnson",  "Stroustrup", "Borg", "Lamport", "Goldwasser", "Milner", "Keller", "Shannon",  "Sammet",
-    "Shaw",     "Sutherland", "Conway", "Clarke", "Naur",   "Kemeny",  "Cerf",    "Goldberg", "Lampson",
-    "Jones",    "Diffie",  "Ostrom",  "Abelson"};
-constexpr const char* streets[] = {"Maple", "Oak", "Cedar", "Elm", "Pine", "Birch", "Willow", "Lake", "Hill",
-                                   "River", "Park", "Main", "Church", "Mill", "Station", "Garden"};
+    "Lovelace", "Turing",  "Hopper",   "Torvalds",   "Liskov",     "Dijkstra", "Knuth",      "Hamilton",
+    "Thompson", "Ritchie", "Allen",    "McCarthy",   "Perlman",    "Wirth",    "Lamarr",     "Lee",
+    "Wilson",   "Rossum",  "Johnson",  "Stroustrup", "Borg",       "Lamport",  "Goldwasser", "Milner",
+    "Keller",   "Shannon", "Sammet",   "Shaw",       "Sutherland", "Conway",   "Clarke",     "Naur",
+    "Kemeny",   "Cerf",    "Goldberg", "Lampson",    "Jones",      "Diffie",   "Ostrom",     "Abelson"};
+constexpr const char* streets[] = {"Maple", "Oak",   "Cedar", "Elm",  "Pine",   "Birch", "Willow",  "Lake",
+                                   "Hill",  "River", "Park",  "Main", "Church", "Mill",  "Station", "Garden"};
 constexpr const char* street_kinds[] = {"Street", "Avenue", "Road", "Lane", "Way", "Drive", "Court", "Place"};
 constexpr const char* cities[] = {"Springfield", "Riverton", "Fairview", "Greenville", "Kingston", "Madison",
-                                  "Georgetown", "Franklin", "Clinton", "Salem", "Bristol", "Dover"};
-constexpr const char* lorem[] = {"lorem", "ipsum", "dolor", "sit",  "amet", "consectetur", "adipiscing", "elit",
-                                 "sed",   "do",    "eiusmod", "tempor", "incididunt", "ut", "labore", "et",
-                                 "dolore", "magna", "aliqua", "enim", "ad",   "minim", "veniam", "quis"};
+                                  "Georgetown",  "Franklin", "Clinton",  "Salem",      "Bristol",  "Dover"};
+constexpr const char* lorem[] = {"lorem",      "ipsum", "dolor",  "sit",   "amet",    "consectetur",
+                                 "adipiscing", "elit",  "sed",    "do",    "eiusmod", "tempor",
+                                 "incididunt", "ut",    "labore", "et",    "dolore",  "magna",
+                                 "aliqua",     "enim",  "ad",     "minim", "veniam",  "quis"};
 
 template <typename T, size_t N>
 constexpr size_t count(const T (&)[N]) {
@@ -362,14 +369,14 @@ std::string ValueTransforms::email(std::string_view input, uint32_t attempt) con
     out += std::to_string(tag);
   else
     append_hex(out, tag >> 16, 12);  // 48 bits: collisions are rare, and resolved on unique columns
-  return out + "@example.com";        // RFC 2606: never delivered
+  return out + "@example.com";       // RFC 2606: never delivered
 }
 
 std::string ValueTransforms::person_name(TransformKind kind, std::string_view input, uint32_t attempt) const {
   uint64_t state = draw(name_, input, attempt);
   uint64_t r = next_word(state);
   std::string first = first_names[r % count(first_names)], last = last_names[(r >> 16) % count(last_names)];
-  std::string out = kind == TransformKind::first_name ? first
+  std::string out = kind == TransformKind::first_name  ? first
                     : kind == TransformKind::last_name ? last
                                                        : first + " " + last;
   // Later attempts (a unique column) add a number: the lists hold only so many names.

@@ -56,7 +56,8 @@ std::string body(const std::string& path) {
   return text.substr(0, at) + text.substr(text.find(',', at));
 }
 
-std::map<std::string, std::vector<std::vector<JsonValue>>> rows_of(const std::string& path, SnapshotInfo* info = nullptr) {
+std::map<std::string, std::vector<std::vector<JsonValue>>> rows_of(const std::string& path,
+                                                                   SnapshotInfo* info = nullptr) {
   SnapshotReader reader(path);
   if (info) *info = reader.info();
   std::map<std::string, std::vector<std::vector<JsonValue>>> out;
@@ -134,8 +135,10 @@ TEST_CASE("anonymized keys keep every reference: the snapshot imports into a sch
   CHECK(target.query_value("SELECT count(*) FROM membership m JOIN team t ON t.id = m.team_id") == "300");
   CHECK(target.query_value("SELECT count(DISTINCT email) FROM \"User\"") == "300");
   // The join structure survives: each user authors as many posts as before.
-  CHECK(target.query_value("SELECT string_agg(n::text, ',' ORDER BY n) FROM (SELECT count(*) n FROM post GROUP BY author_id) s") ==
-        source.query_value("SELECT string_agg(n::text, ',' ORDER BY n) FROM (SELECT count(*) n FROM post GROUP BY author_id) s"));
+  CHECK(target.query_value(
+            "SELECT string_agg(n::text, ',' ORDER BY n) FROM (SELECT count(*) n FROM post GROUP BY author_id) s") ==
+        source.query_value(
+            "SELECT string_agg(n::text, ',' ORDER BY n) FROM (SELECT count(*) n FROM post GROUP BY author_id) s"));
   CHECK(target.query_value("SELECT count(*) FROM \"User\" u JOIN (SELECT id FROM \"User\") s USING (id)") == "300");
   CHECK(target.query_value("SELECT count(*) FROM \"User\" WHERE email_lower = lower(email)") == "300");
 }
@@ -148,10 +151,10 @@ TEST_CASE("no original value of a ruled column appears anywhere in the snapshot 
   std::string file = test::read_file(path);
   Connection connection = db.connect();
   size_t checked = 0;
-  for (const char* sql : {"SELECT email FROM \"User\"", "SELECT \"fullName\" FROM \"User\"", "SELECT phone FROM \"User\"",
-                          "SELECT \"passwordHash\" FROM \"User\"", "SELECT bio FROM \"User\"",
-                          "SELECT lower(email) FROM \"User\"", "SELECT note FROM post",
-                          "SELECT metadata->'card'->>'last4' FROM post", "SELECT id::text FROM team"}) {
+  for (const char* sql :
+       {"SELECT email FROM \"User\"", "SELECT \"fullName\" FROM \"User\"", "SELECT phone FROM \"User\"",
+        "SELECT \"passwordHash\" FROM \"User\"", "SELECT bio FROM \"User\"", "SELECT lower(email) FROM \"User\"",
+        "SELECT note FROM post", "SELECT metadata->'card'->>'last4' FROM post", "SELECT id::text FROM team"}) {
     auto result = connection.exec(sql);
     for (int i = 0; i < result.rows(); ++i) {
       std::string value = result.text(i, 0);

@@ -96,8 +96,8 @@ TEST_CASE("plan: virtual foreign keys follow too") {
   AnonymizeSpec spec;
   spec.salt = "s";
   spec.rules = {rule("public.Post.id", "hash")};
-  AnonymizePlan plan =
-      plan_anonymization(spec, schema.tables(), {{"public.Comment(subject_id)", "public.Post(id)", "subject_type = 'Post'"}});
+  AnonymizePlan plan = plan_anonymization(spec, schema.tables(),
+                                          {{"public.Comment(subject_id)", "public.Post(id)", "subject_type = 'Post'"}});
   CHECK(plan.tables[2].columns[1].kind == TransformKind::hash);
   CHECK(plan.tables[2].columns[1].follows == "public.Post.id");
 }
@@ -107,8 +107,7 @@ TEST_CASE("plan: refusals name the column and the reason, all at once") {
   AnonymizeSpec spec;
   spec.salt = "s";
   spec.rules = {rule("public.Post.authorId", "name"),  // breaks its reference to a kept key
-                rule("public.User.email", "value", "x@example.com"),
-                rule("public.Post.id", "email"),     // integer
+                rule("public.User.email", "value", "x@example.com"), rule("public.Post.id", "email"),  // integer
                 rule("public.User.id", "sql", "md5(id)"), rule("public.Post.body", "bogus")};
   std::string message = refusal(spec, schema);
   CHECK(message.find("value on public.User.email would give every row the same value") != std::string::npos);

@@ -75,8 +75,9 @@ TEST_CASE("hash keeps integers integers, in range, sign and bit length kept, and
     long long in = std::stoll(v);
     CHECK((o >= INT32_MIN && o <= INT32_MAX));
     CHECK((o < 0) == (in < 0));
-    if (in >= 65536) CHECK((std::bit_width(static_cast<unsigned long long>(o)) ==
-                            std::bit_width(static_cast<unsigned long long>(in))));
+    if (in >= 65536)
+      CHECK(
+          (std::bit_width(static_cast<unsigned long long>(o)) == std::bit_width(static_cast<unsigned long long>(in))));
   }
   for (const char* v : {"9223372036854775807", "-9223372036854775808", "4611686018427387904"}) {
     std::string out = t.hash(int8, v, 0);
@@ -146,7 +147,8 @@ TEST_CASE("JSON paths: only the named leaves change, the rest is copied byte for
   auto rewrite = [](std::string json, std::vector<std::string> paths) {
     std::vector<JsonPath> parsed;
     for (auto& p : paths) parsed.push_back(parse_json_path(p));
-    return rewrite_json_paths(json, parsed, [](size_t path, std::string_view) { return "\"#" + std::to_string(path) + "\""; });
+    return rewrite_json_paths(json, parsed,
+                              [](size_t path, std::string_view) { return "\"#" + std::to_string(path) + "\""; });
   };
   CHECK(rewrite(R"({"card": {"last4": "4242", "brand": "visa"}, "n": 1})", {"$.card.last4"}) ==
         R"({"card": {"last4": "#0", "brand": "visa"}, "n": 1})");

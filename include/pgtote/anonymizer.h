@@ -45,7 +45,7 @@ class Anonymizer {
   const AnonymizePlan& plan_;
   ValueTransforms transforms_;
   std::vector<std::unique_ptr<TableRewriter>> rewriters_;
-  std::vector<std::vector<Domain*>> domains_;  // per table and column; nullptr: none
+  std::vector<std::vector<Domain*>> domains_;                   // per table and column; nullptr: none
   std::vector<std::vector<std::vector<JsonPath>>> json_paths_;  // per table and column (json transforms)
   std::vector<std::unique_ptr<Domain>> owned_domains_;
 };

@@ -18,7 +18,6 @@ inline constexpr int json_text_version = 2;
 // filtered (export --enable-row-security). Absent when every table was read whole.
 inline constexpr const char* filtered_by_row_security_key = "filtered_by_row_security";
 
-
 // Optional header key: the columns an anonymized export transformed, as objects {schema, table,
 // column, transform, follows?}. Present (possibly empty) exactly when the export had
 // anonymization rules; the salt is never written.

@@ -12,7 +12,21 @@
 
 namespace pgtote {
 
-enum class TransformKind { keep, null, value, hash, email, name, first_name, last_name, phone, address, text, json, sql };
+enum class TransformKind {
+  keep,
+  null,
+  value,
+  hash,
+  email,
+  name,
+  first_name,
+  last_name,
+  phone,
+  address,
+  text,
+  json,
+  sql
+};
 
 std::optional<TransformKind> transform_kind_from_name(std::string_view name);
 const char* transform_kind_name(TransformKind kind);
