@@ -206,6 +206,13 @@ int run_inspect_command(int argc, char** argv) {
                  "see are missing) in "
               << names << "\n";
   }
+  if (info.anonymized) {
+    std::cout << "anonymized: " << info.anonymized_columns.size()
+              << " column(s) transformed (the salt is not stored)\n";
+    for (const auto& c : info.anonymized_columns)
+      std::cout << "  " << c.schema << "." << c.table << "." << c.column << "  " << c.transform
+                << (c.follows.empty() ? "" : "  (follows " + c.follows + ")") << "\n";
+  }
   std::vector<size_t> component_of(info.order.size(), 0);
   for (size_t c = 0; c < info.components.size(); ++c)
     for (size_t m : info.components[c]) component_of[m] = c + 1;
@@ -235,12 +242,12 @@ int run_import_command(int argc, char** argv) {
   options.add_options()("file", "snapshot file", cxxopts::value<std::string>())(
       "target", "target database (libpq URI or key=value); default pgtote.yml target, DATABASE_URL, .env, PG*",
       cxxopts::value<std::string>(), "URL")("dry-run", "report what the import would do and write nothing")(
-      "require-anonymized", "refuse a snapshot that was not exported with anonymize: rules (a staging guard)")(
       "existing", "rows whose key exists: update (default), keep, fail",
       cxxopts::value<std::string>()->default_value("update"), "MODE")(
       "skip-conflicts", "skip rows that collide on another unique key (and rows that lose their parent with them)")(
       "ignore-missing-columns", "import the columns the target has; drop the snapshot's others (and say which)")(
       "allow-lossy", "store values a narrower target column rounds or trims (each is still listed)")(
+      "require-anonymized", "refuse a snapshot that was not anonymized, before touching the target")(
       "yes", "write to a target whose host is not local (also PGTOTE_ALLOW_REMOTE=1)")(
       "continue-on-error", "commit one dependency level at a time; set rows the server rejects aside, import the rest")(
       "reject-file", "where --continue-on-error writes rejected rows (JSON Lines; default next to the report)",
@@ -264,7 +271,6 @@ int run_import_command(int argc, char** argv) {
   import_options.target = connection_from(args, "target", config);
   import_options.selection = selection_from(args, config);
   import_options.dry_run = args.count("dry-run") > 0;
-  import_options.require_anonymized = args.count("require-anonymized") > 0;
   std::string existing = args["existing"].as<std::string>();
   if (existing == "update")
     import_options.existing = ExistingRows::update;
@@ -276,6 +282,7 @@ int run_import_command(int argc, char** argv) {
     throw Error(ExitCode::usage, "--existing must be update, keep or fail, not '" + existing + "'");
   import_options.skip_conflicts = args.count("skip-conflicts") > 0;
   import_options.allow_lossy = args.count("allow-lossy") > 0;
+  import_options.require_anonymized = args.count("require-anonymized") > 0;
   import_options.ignore_missing_columns = args.count("ignore-missing-columns") > 0;
   const char* allow_remote = std::getenv("PGTOTE_ALLOW_REMOTE");
   import_options.allow_remote = args.count("yes") > 0 || (allow_remote && std::string(allow_remote) == "1");

@@ -8,11 +8,13 @@
 #include <condition_variable>
 #include <cstring>
 #include <ctime>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
 
+#include "pgtote/anonymizer.h"
 #include "pgtote/catalog.h"
 #include "pgtote/dep_graph.h"
 #include "pgtote/error.h"
@@ -84,13 +86,14 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 // Writes one table's section: its description, then the rows its plan reads, streamed from COPY.
 // Stops early (with an Error) when `abort` turns true, so a failed parallel export does not read on.
+// `anonymizer` (or nullptr) transforms the values of the table at `position`.
 TableStats write_table(Connection& connection, const ExportPlan& plan, SnapshotWriter& writer, Progress* progress,
-                       const std::atomic<bool>* abort) {
+                       const std::atomic<bool>* abort, const Anonymizer* anonymizer, size_t position) {
   const Table& table = *plan.table;
   auto started = std::chrono::steady_clock::now();
   uint64_t rows = 0, bytes_before = writer.bytes();
   if (progress) progress->start(table.qualified_name());
-  writer.begin_table(table);
+  writer.begin_table(table, anonymizer ? anonymizer->table(position) : nullptr);
   std::string sql = "COPY (" + plan.sql() + ") TO STDOUT";
   try {
     auto copy = connection.copy_out(sql);
@@ -129,7 +132,8 @@ struct Spool {
 // Returns false, having written nothing, when no second connection can be opened (the caller
 // then reads one table at a time).
 bool export_in_parallel(Connection& main, const ExportOptions& options, const std::vector<ExportPlan>& tables,
-                        OutputFile& file, ExportResult& result, const std::function<void(const std::string&)>& notify) {
+                        const Anonymizer* anonymizer, OutputFile& file, ExportResult& result,
+                        const std::function<void(const std::string&)>& notify) {
   std::string snapshot = main.exec("SELECT pg_catalog.pg_export_snapshot()").text(0, 0);
   if (snapshot.find_first_not_of("0123456789ABCDEF-") != std::string::npos)
     throw Error(ExitCode::database, "unexpected snapshot id from the server: " + snapshot);
@@ -166,7 +170,7 @@ bool export_in_parallel(Connection& main, const ExportOptions& options, const st
             throw Error(ExitCode::file, std::string("cannot write a temporary file: ") + std::strerror(errno));
         });
         writer.continue_after(i);
-        spool.stats = write_table(connection, tables[i], writer, nullptr, &abort);
+        spool.stats = write_table(connection, tables[i], writer, nullptr, &abort, anonymizer, i);
       } catch (...) {
         spool.error = std::current_exception();
         abort = true;
@@ -250,6 +254,17 @@ std::vector<TablePreview> preview(Connection& connection, const Plans& plans) {
 
 }  // namespace
 
+// Anonymization's `sql` transforms are evaluated by the source: they replace the column's
+// expression in the table's plan (the plan's order stays on the stored columns).
+static void apply_sql_transforms(const AnonymizePlan& anonymize, std::vector<ExportPlan>& plans) {
+  for (size_t i = 0; i < plans.size() && i < anonymize.tables.size(); ++i) {
+    const auto& columns = anonymize.tables[i].columns;
+    for (size_t c = 0; c < columns.size() && c < plans[i].select_list.size(); ++c)
+      if (columns[c].kind == TransformKind::sql)
+        plans[i].select_list[c] = "CAST((" + columns[c].value + ") AS " + plans[i].table->columns[c].type + ")";
+  }
+}
+
 ExportResult run_export(const ExportOptions& options, const std::function<void(const std::string&)>& notify) {
   Connection connection = Connection::open(options.source.conninfo);
   connection.exec(session_sql(options));
@@ -264,6 +279,19 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
   if (!row_security.filtered.empty() && !options.enable_row_security)
     throw Error(ExitCode::database, row_security_refusal(row_security, tables));
   Plans plans = make_plans(connection, options, tables);
+  AnonymizePlan anonymize = plan_anonymization(options.anonymize, tables, options.subset.virtual_foreign_keys);
+  for (const auto& note : anonymize.notes) notify(note);
+  std::unique_ptr<Anonymizer> anonymizer;
+  if (!options.anonymize.empty() || options.anonymize.strict)
+    anonymizer = std::make_unique<Anonymizer>(anonymize, options.anonymize.salt);
+  apply_sql_transforms(anonymize, plans.plans);
+  int jobs = options.jobs;
+  if (jobs > 1 && anonymize.shared_domains) {
+    notify(
+        "anonymize: a unique column's transform is shared with the columns that reference it; reading one "
+        "table at a time keeps its collision resolution in a fixed order");
+    jobs = 1;
+  }
 
   ExportResult result;
   if (options.dry_run) {
@@ -281,7 +309,9 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
                         connection.server_version(),
                         connection.database(),
                         {},
-                        plans.subset};
+                        plans.subset,
+                        anonymizer != nullptr,
+                        anonymize.transformed};
   std::string filtered_names;
   for (const auto& filter : row_security.filtered) {
     const Table& table = *tables[filter.position];
@@ -299,14 +329,14 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
   writer.begin(header, tables, selected.order.components);
 
   auto export_started = std::chrono::steady_clock::now();
-  bool parallel = options.jobs > 1 && tables.size() > 1 &&
-                  export_in_parallel(connection, options, plans.plans, file, result, notify);
+  bool parallel = jobs > 1 && tables.size() > 1 &&
+                  export_in_parallel(connection, options, plans.plans, anonymizer.get(), file, result, notify);
   if (parallel) {
     writer.continue_after(tables.size());
   } else {
     Progress progress(options.progress);
-    for (const ExportPlan& plan : plans.plans) {
-      result.tables.push_back(write_table(connection, plan, writer, &progress, nullptr));
+    for (size_t i = 0; i < plans.plans.size(); ++i) {
+      result.tables.push_back(write_table(connection, plans.plans[i], writer, &progress, nullptr, anonymizer.get(), i));
       result.totals.rows += result.tables.back().rows;
     }
   }

@@ -73,6 +73,7 @@ struct Importer : ImportSession {
   // file -> plan -> stage, one table at a time as the snapshot streams by.
   std::vector<std::vector<size_t>> stage_all() {
     SnapshotReader reader(options.snapshot_path);
+    if (options.require_anonymized) check_anonymized(reader.info(), options.snapshot_path);  // stdin: checked here
     std::set<size_t> cycle_members;  // tables written together with others: never copied directly
     for (const auto& component : reader.info().components)
       if (component.size() > 1) cycle_members.insert(component.begin(), component.end());
@@ -472,7 +473,21 @@ struct Importer : ImportSession {
 
 }  // namespace
 
+void check_anonymized(const SnapshotInfo& info, const std::string& path) {
+  if (!info.anonymized)
+    throw Error(ExitCode::rejected, "--require-anonymized: " + path +
+                                        " was not anonymized (its header has no \"anonymized\" list); export it "
+                                        "with anonymization rules, or import without --require-anonymized");
+  if (info.anonymized_columns.empty())
+    throw Error(ExitCode::rejected, "--require-anonymized: " + path +
+                                        " was exported with anonymization rules, but they transformed no column");
+}
+
 ImportResult run_import(const ImportOptions& options, const std::function<void(const std::string&)>& notify) {
+  // Before the target is touched. Standard input can be read only once: it is checked as staging
+  // opens it, before any row is read.
+  if (options.require_anonymized && options.snapshot_path != "-")
+    check_anonymized(SnapshotReader(options.snapshot_path).info(), options.snapshot_path);
   std::optional<SequencePositions> sequences_before;
   if (options.direct_copy) {
     try {

@@ -292,6 +292,24 @@ SnapshotReader::SnapshotReader(const std::string& path, size_t window) : impl_(s
       out.emplace_back(names[0], names[1]);
     }
   };
+  if (const JsonValue* list = member(header, snapshot::anonymized_key)) {
+    if (list->type != JsonValue::Type::array) in.fail("\"anonymized\" is not an array");
+    info_.anonymized = true;
+    for (const auto& entry : list->items) {
+      if (entry.type != JsonValue::Type::object) in.fail("malformed \"anonymized\" entry");
+      auto fields = in.object_fields(entry, "an \"anonymized\" entry");
+      AnonymizedColumn column;
+      for (auto [key, target] : {std::pair{"schema", &column.schema},
+                                 {"table", &column.table},
+                                 {"column", &column.column},
+                                 {"transform", &column.transform},
+                                 {"follows", &column.follows}})
+        if (auto* v = member(fields, key)) *target = field_string(*v);
+      if (column.schema.empty() || column.table.empty() || column.column.empty())
+        in.fail("malformed \"anonymized\" entry (schema, table and column are required)");
+      info_.anonymized_columns.push_back(std::move(column));
+    }
+  }
   read_names("order", info_.order);
   read_names(snapshot::filtered_by_row_security_key, info_.filtered_by_row_security);
   if (auto* subset = member(header, snapshot::subset_key)) {

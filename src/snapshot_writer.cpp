@@ -142,6 +142,29 @@ void SnapshotWriter::begin(const SnapshotHeader& header, const std::vector<const
     out_.raw("\":");
     write_subset(out_, *header.subset);
   }
+  if (header.anonymized) {
+    out_.raw(",\n\"");
+    out_.raw(snapshot::anonymized_key);
+    out_.raw("\":");
+    out_.start_array();
+    for (const auto& column : header.anonymized_columns) {
+      out_.start_object();
+      out_.key("schema");
+      out_.string(column.schema);
+      out_.key("table");
+      out_.string(column.table);
+      out_.key("column");
+      out_.string(column.column);
+      out_.key("transform");
+      out_.string(column.transform);
+      if (!column.follows.empty()) {
+        out_.key("follows");
+        out_.string(column.follows);
+      }
+      out_.end_object();
+    }
+    out_.end_array();
+  }
   out_.raw(",\n\"order\":");
   out_.start_array();
   for (const Table* table : tables) {
@@ -246,8 +269,9 @@ void SnapshotWriter::write_table_description(const Table& table) {
   out_.end_array();
 }
 
-void SnapshotWriter::begin_table(const Table& table) {
+void SnapshotWriter::begin_table(const Table& table, const ValueRewriter* rewriter) {
   table_ = &table;
+  rewriter_ = rewriter;
   out_.raw(first_table_ ? "\n{" : ",\n{");
   first_table_ = false;
   write_table_description(table);
@@ -271,6 +295,7 @@ void SnapshotWriter::copy_row(std::string_view copy_row) {
   while (fields.next(value, null)) {
     if (column == columns.size()) throw std::invalid_argument("row has more values than the table has columns");
     if (column) out_.raw(",");
+    if (rewriter_ && rewriter_->rewrites(column)) rewriter_->rewrite(column, null, value, rewritten_);
     if (null)
       out_.null();
     else

@@ -18,6 +18,7 @@ enum class ExitCode : int {
   file = 5,           // cannot read or write a file: missing, full disk, permissions
   bad_snapshot = 6,   // the snapshot is not a pgtote snapshot or is damaged
   rejected = 7,       // import refused (or would be, in --dry-run): conflicts, missing parents,
+                      // a snapshot not anonymized (--require-anonymized),
                       // values the target rejects, existing rows with --existing fail
   drift = 8,          // the snapshot's tables or columns do not match the target's
   interrupted = 130,  // SIGINT / SIGTERM

@@ -23,8 +23,9 @@ struct ImportOptions {
   bool dry_run = false;
   ExistingRows existing = ExistingRows::update;
   bool skip_conflicts = false;
-  bool allow_lossy = false;         // store values a narrower target column rounds or trims (still listed)
-  bool require_anonymized = false;  // refuse a snapshot that was not anonymized (staging pipelines)
+  bool allow_lossy = false;  // store values a narrower target column rounds or trims (reported, not blocking)
+  // Refuse (exit 7), before the target is touched, a snapshot that was not anonymized (staging).
+  bool require_anonymized = false;
   bool ignore_missing_columns = false;  // import the shared columns only
   bool allow_remote = false;            // write to a host that is not local (--yes, PGTOTE_ALLOW_REMOTE=1)
   bool continue_on_error = false;       // commit level by level, set rejected rows aside
@@ -76,5 +77,10 @@ struct ImportResult {
 // value the target rejects); data problems found by the checks come back in `problems`.
 // `notify` receives one-line notes for the user (sequences moved).
 ImportResult run_import(const ImportOptions& options, const std::function<void(const std::string&)>& notify);
+
+struct SnapshotInfo;
+// --require-anonymized: throws Error(rejected) unless the snapshot's header says it was
+// anonymized and lists at least one transformed column.
+void check_anonymized(const SnapshotInfo& info, const std::string& path);
 
 }  // namespace pgtote

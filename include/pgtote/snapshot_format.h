@@ -2,6 +2,8 @@
 // docs/snapshot-format.md; change both together, and bump the version when readers must know.
 #pragma once
 
+#include <string>
+
 namespace pgtote::snapshot {
 
 inline constexpr const char* format_name = "pgtote-snapshot";
@@ -19,5 +21,20 @@ inline constexpr const char* filtered_by_row_security_key = "filtered_by_row_sec
 // Optional header key: {"start", "children", "parents", "virtual_foreign_keys", "cut"}, the subset
 // definition a subset export was made with. Absent when every row of every table was exported.
 inline constexpr const char* subset_key = "subset";
+// Optional header key: the columns an anonymized export transformed, as objects {schema, table,
+// column, transform, follows?}. Present (possibly empty) exactly when the export had
+// anonymization rules; the salt is never written.
+inline constexpr const char* anonymized_key = "anonymized";
 
 }  // namespace pgtote::snapshot
+
+namespace pgtote {
+
+// One transformed column, as the header's "anonymized" list records it.
+struct AnonymizedColumn {
+  std::string schema, table, column;
+  std::string transform;  // "email", "hash", "json", "sql", "null (generated)"...
+  std::string follows;    // "schema.table.column" of the key it follows as a reference; or empty
+};
+
+}  // namespace pgtote

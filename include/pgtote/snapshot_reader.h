@@ -13,6 +13,7 @@
 
 #include "pgtote/json_value.h"
 #include "pgtote/schema_model.h"
+#include "pgtote/snapshot_format.h"
 
 namespace pgtote {
 
@@ -27,6 +28,9 @@ struct SnapshotInfo {
   // The subset definition of a subset export, as the JSON object the header holds ("subset");
   // empty when every row of every table was exported.
   std::string subset;
+  // Written by an anonymized export (header "anonymized"), with the columns it transformed.
+  bool anonymized = false;
+  std::vector<AnonymizedColumn> anonymized_columns;
   std::vector<std::pair<std::string, std::string>> order;  // schema, name
   std::vector<std::vector<size_t>> components;             // positions in `order`
 };

@@ -12,6 +12,7 @@
 #include "pgtote/json_writer.h"
 #include "pgtote/schema_model.h"
 #include "pgtote/subset_record.h"
+#include "pgtote/snapshot_format.h"
 
 namespace pgtote {
 
@@ -24,6 +25,19 @@ struct SnapshotHeader {
   std::vector<std::pair<std::string, std::string>> filtered_by_row_security;
   // The subset the snapshot holds; written only for a subset export.
   std::optional<SubsetRecord> subset;
+  // An anonymized export: the columns it transformed (written even when empty); never the salt.
+  bool anonymized = false;
+  std::vector<AnonymizedColumn> anonymized_columns;
+};
+
+// Rewrites chosen columns' values between COPY and encoding (anonymization). Implementations
+// must be safe to call from several threads at once.
+class ValueRewriter {
+ public:
+  virtual ~ValueRewriter() = default;
+  virtual bool rewrites(size_t column) const = 0;
+  // `null` and `value` in, the new ones out; `scratch` may hold the new text.
+  virtual void rewrite(size_t column, bool& null, std::string_view& value, std::string& scratch) const = 0;
 };
 
 class SnapshotWriter {
@@ -36,7 +50,8 @@ class SnapshotWriter {
   // For a writer that produces only some tables (a parallel export's spool, or the closing
   // bytes after them): `tables` were written before, so separators come out right.
   void continue_after(size_t tables) { first_table_ = tables == 0; }
-  void begin_table(const Table& table);
+  // `rewriter`, when given, rewrites values of this table's rows; it must outlive end_table().
+  void begin_table(const Table& table, const ValueRewriter* rewriter = nullptr);
   // One row as COPY TO gives it in text format, columns in the table's column order. Throws
   // std::invalid_argument when the row does not fit the columns.
   void copy_row(std::string_view copy_row);
@@ -49,6 +64,8 @@ class SnapshotWriter {
   void write_table_description(const Table& table);
   JsonWriter out_;
   const Table* table_ = nullptr;
+  const ValueRewriter* rewriter_ = nullptr;
+  std::string rewritten_;
   bool first_table_ = true;
   bool first_row_ = true;
 };

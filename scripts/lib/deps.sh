@@ -2,7 +2,7 @@
 # Source it, then call install_deps. Needs root (or sudo) only when something must be installed.
 
 PGTOTE_PACKAGES=(cmake g++ make pkg-config python3 libpq-dev libsimdjson-dev rapidjson-dev
-                 libcxxopts-dev doctest-dev libyaml-cpp-dev libzstd-dev zlib1g-dev postgresql postgresql-client)
+                 libcxxopts-dev doctest-dev libyaml-cpp-dev libzstd-dev zlib1g-dev libssl-dev postgresql postgresql-client)
 
 install_deps() {
   local missing=() package

@@ -1,0 +1,61 @@
+// Which transform each column of an export gets, decided from the AnonymizeSpec and the catalog
+// before any row is read: rules by glob, keys followed through foreign keys (declared and virtual),
+// strict mode, and the select list that evaluates `sql` transforms on the source. Pure; no server.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "pgtote/anonymize_spec.h"
+#include "pgtote/json_path_rewrite.h"
+#include "pgtote/schema_model.h"
+#include "pgtote/snapshot_format.h"
+#include "pgtote/subset_spec.h"
+#include "pgtote/value_transforms.h"
+
+namespace pgtote {
+
+struct JsonPathTransform {
+  std::string path_text;  // "$.card.last4"
+  JsonPath path;
+  TransformKind kind = TransformKind::keep;
+  std::string value;
+};
+
+struct ColumnAnonymization {
+  std::string name;  // "schema.table.column", for messages
+  TransformKind kind = TransformKind::keep;
+  std::string value;  // value: the text to write; sql: the expression
+  std::vector<JsonPathTransform> json_paths;
+  ValueShape shape;
+  // "schema.table.column" of the unique column whose outputs this column's must not collide
+  // with (the column itself, or the key it references); empty: no collision bookkeeping.
+  std::string unique_domain;
+  std::string follows;  // "schema.table.column" of the key column this one references, when inherited
+};
+
+struct TableAnonymization {
+  std::vector<ColumnAnonymization> columns;  // in the table's column order
+  bool any_client_side() const;              // a transform the exporter applies to COPY's values
+};
+
+struct AnonymizePlan {
+  std::vector<TableAnonymization> tables;  // one per table, in the order given
+  std::vector<AnonymizedColumn> transformed;
+  std::vector<std::string> notes;  // rules and keep patterns that matched no column
+  // A unique domain spans several tables: collisions are resolved in first-seen order, so the
+  // export reads one table at a time to keep that order fixed.
+  bool shared_domains = false;
+};
+
+// Throws Error(usage) naming every problem at once: strict mode's columns without a rule, a
+// transform that cannot keep a column's type, a rule that would break a foreign key or a unique
+// key, malformed rules. An empty spec gives an empty plan (no table changes).
+AnonymizePlan plan_anonymization(const AnonymizeSpec& spec, const std::vector<const Table*>& tables,
+                                 const std::vector<VirtualForeignKey>& virtual_foreign_keys = {});
+
+// The select list that reads `table` for export: each column quoted, except those with an `sql`
+// transform, read as `CAST((expression) AS type) AS "column"` so their type stays the column's.
+std::vector<std::string> anonymized_select_list(const Table& table, const TableAnonymization& plan);
+
+}  // namespace pgtote
