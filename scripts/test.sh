@@ -21,18 +21,44 @@ selected=$(pg_versions_selected)
 majors=($selected)
 [ ${#majors[@]} -gt 0 ] || { echo "PGTOTE_PG_VERSIONS selects no version" >&2; exit 2; }
 timings=()
+results=()  # "PostgreSQL 12: passed" per ctest run, printed at the end
+failed=0
 started=$SECONDS
 part_start=$SECONDS
 part_done() {
   timings+=("$(printf '%-58s %5d s' "$1" $((SECONDS - part_start)))")
   part_start=$SECONDS
 }
-print_timings() {
+print_summary() {
+  if [ ${#results[@]} -gt 0 ]; then
+    echo "== results"
+    printf '%s\n' "${results[@]}"
+  fi
   echo "== time per part"
-  printf '%s\n' "${timings[@]}"
+  [ ${#timings[@]} -eq 0 ] || printf '%s\n' "${timings[@]}"
   printf '%-58s %5d s\n' "total" $((SECONDS - started))
 }
-trap 'pg_cluster_stop; print_timings' EXIT
+trap 'pg_cluster_stop; rm -f "$PGTOTE_NOT_ON_THIS_VERSION"; print_summary' EXIT
+# Tests name what a server version cannot run (test::server_has); the lines are shown per run.
+export PGTOTE_NOT_ON_THIS_VERSION
+PGTOTE_NOT_ON_THIS_VERSION=$(mktemp /tmp/pgtote-not-on-this-version.XXXXXX)
+
+# Runs ctest with the arguments given; records the verdict for `label` and carries on, so every
+# version is tested before the run fails.
+run_ctest() {  # label, ctest arguments...
+  local label=$1; shift
+  : >"$PGTOTE_NOT_ON_THIS_VERSION"
+  local verdict=passed
+  ctest --output-on-failure "$@" || verdict=FAILED
+  check_no_test_databases || verdict=FAILED
+  results+=("$(printf '%-58s %s' "$label" "$verdict")")
+  if [ -s "$PGTOTE_NOT_ON_THIS_VERSION" ]; then
+    echo "== $label: left out, by version check"
+    sort -u "$PGTOTE_NOT_ON_THIS_VERSION" | sed 's/^/    /'
+    while read -r line; do results+=("    $line"); done < <(sort -u "$PGTOTE_NOT_ON_THIS_VERSION")
+  fi
+  [ $verdict = passed ] || failed=1
+}
 
 install_deps
 for major in "${majors[@]}"; do
@@ -52,7 +78,7 @@ check_no_test_databases() {
   local left
   left=$(psql -tAc "SELECT string_agg(datname, ' ') FROM pg_catalog.pg_database WHERE datname LIKE 'pgtote\_test\_%'")
   if [ -n "$left" ]; then
-    echo "test databases left behind on PostgreSQL $1: $left" >&2
+    echo "test databases left behind on $(psql -tAc 'SHOW server_version'): $left" >&2
     return 1
   fi
 }
@@ -65,8 +91,7 @@ start_cluster() {  # major
 for major in "${majors[@]}"; do
   [ "$major" = "$PGTOTE_DEBIAN_MAJOR" ] || continue
   start_cluster "$major"
-  ctest --test-dir build --output-on-failure -j"$(nproc)" -E '\[cross\]' "$@"
-  check_no_test_databases "$major"
+  run_ctest "every test on PostgreSQL $major" --test-dir build -j"$(nproc)" -E '\[cross\]' "$@"
   part_done "every test on PostgreSQL $major"
   if [ "${PGTOTE_SKIP_SANITIZERS:-0}" != 1 ]; then
     echo "== again under AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/)"
@@ -74,8 +99,7 @@ for major in "${majors[@]}"; do
     cmake --build build-asan -j"$(nproc)"
     part_done "sanitizer build"
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-      ctest --test-dir build-asan --output-on-failure -j"$(nproc)" -E '\[cross\]' "$@"
-    check_no_test_databases "$major"
+      run_ctest "every test under the sanitizers on PostgreSQL $major" --test-dir build-asan -j"$(nproc)" -E '\[cross\]' "$@"
     part_done "every test under the sanitizers on PostgreSQL $major"
     bash scripts/fuzz.sh "${PGTOTE_FUZZ_SECONDS:-30}"
     part_done "fuzzing (build and run)"
@@ -86,15 +110,14 @@ done
 for major in "${majors[@]}"; do
   [ "$major" != "$PGTOTE_DEBIAN_MAJOR" ] || continue
   start_cluster "$major"
-  ctest --test-dir build --output-on-failure -j"$(nproc)" -R '\[db\]' -E '\[cross\]' "$@"
-  check_no_test_databases "$major"
+  run_ctest "database tests on PostgreSQL $major" --test-dir build -j"$(nproc)" -R '\[db\]' -E '\[cross\]' "$@"
   pg_cluster_stop "$PG_CLUSTER_DIR"
   part_done "database tests on PostgreSQL $major"
 done
 
 if [ ${#majors[@]} -lt 2 ]; then
   echo "== cross-version tests need two versions; PGTOTE_PG_VERSIONS selects only ${majors[*]}"
-  exit 0
+  exit $failed
 fi
 # One cluster per major, all at once: "12=host=... port=...;18=host=... port=...".
 servers=""
@@ -102,6 +125,7 @@ for major in "${majors[@]}"; do
   start_cluster "$major"
   servers+="${servers:+;}$major=host=$PGHOST port=$PGPORT user=postgres"
 done
-PGTOTE_CROSS_SERVERS=$servers ctest --test-dir build --output-on-failure -R '\[cross\]' "$@"
+PGTOTE_CROSS_SERVERS=$servers run_ctest "cross-version round trips (${majors[*]})" --test-dir build -R '\[cross\]' "$@"
 pg_cluster_stop
 part_done "cross-version round trips (${majors[*]})"
+exit $failed

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -75,8 +76,35 @@ int TestDatabase::server_version_num() const { return connect().server_version_n
 
 void TestDatabase::exec(const std::string& sql) const { connect().exec(sql); }
 
-void TestDatabase::load_fixture(const std::string& file) const {
-  exec(read_file(std::string(PGTOTE_FIXTURES) + "/" + file));
+void TestDatabase::load_fixture(const std::string& file, int up_to_major) const {
+  namespace fs = std::filesystem;
+  fs::path path = fs::path(PGTOTE_FIXTURES) / file;
+  REQUIRE_MESSAGE(fs::exists(path), "no fixture " << path.string());
+  exec(read_file(path.string()));
+  // Its continuations for newer servers: <stem>.<major>.sql, oldest first.
+  int major = std::min(server_version_num() / 10000, up_to_major);
+  std::map<int, fs::path> parts;
+  std::string prefix = path.stem().string() + ".";
+  for (const auto& entry : fs::directory_iterator(path.parent_path())) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0 || entry.path().extension() != ".sql") continue;
+    std::string middle = name.substr(prefix.size(), name.size() - prefix.size() - 4);
+    if (middle.empty() || middle.find_first_not_of("0123456789") != std::string::npos) continue;
+    parts[std::stoi(middle)] = entry.path();
+  }
+  for (const auto& [part_major, part] : parts)
+    if (part_major <= major) exec(read_file(part.string()));
+}
+
+bool server_has(const TestDatabase& db, int major, const std::string& feature) {
+  int version = db.server_version_num();
+  if (version >= major * 10000) return true;
+  std::string note = "not on PostgreSQL " + std::to_string(version / 10000) + ": " + feature + " needs PostgreSQL " +
+                     std::to_string(major) + " (" + doctest::getContextOptions()->currentTest->m_name + ")";
+  MESSAGE(note);
+  // scripts/test.sh lists these after each version's run, so nothing is left out silently.
+  if (const char* log = std::getenv("PGTOTE_NOT_ON_THIS_VERSION")) std::ofstream(log, std::ios::app) << note << "\n";
+  return false;
 }
 
 std::string TestDatabase::query_value(const std::string& sql) const {

@@ -25,13 +25,20 @@ class TestDatabase {
   int server_version_num() const;  // 150018: tests of newer syntax branch on it
   Connection connect() const { return Connection::open(conninfo()); }
   void exec(const std::string& sql) const;
-  void load_fixture(const std::string& file) const;  // a file in tests/fixtures
+  // A file in tests/fixtures, then its continuations for newer servers, <stem>.<major>.sql
+  // (types.14.sql after types.sql), each up to this server's major and `up_to_major`.
+  void load_fixture(const std::string& file, int up_to_major = 1000) const;
   std::string query_value(const std::string& sql) const;
 
  private:
   std::string name_;
   std::string server_;
 };
+
+// True when `db`'s server is `major` or newer. Otherwise the test says so, naming the feature
+// ("not on PostgreSQL 12: NULLS NOT DISTINCT needs PostgreSQL 15"), as a doctest message and a line in
+// $PGTOTE_NOT_ON_THIS_VERSION (scripts/test.sh prints them), and the caller leaves out what needs it.
+bool server_has(const TestDatabase& db, int major, const std::string& feature);
 
 struct RunResult {
   int exit_code = -1;
