@@ -224,10 +224,14 @@ std::string changed_rows(const TablePlan& plan, int limit) {
   std::string with_target = " JOIN " + target(plan) + " t ON " + key_match(plan, "t", "s");
   std::string changed = "SELECT " + row_number(plan, "s") + " AS n FROM " + stage(plan) + " s" + with_target +
                         " WHERE " + row_differs(plan, "t", "s") + " ORDER BY 1 LIMIT " + std::to_string(limit);
-  return "SELECT c.n, v.position, v.before, v.after FROM (" + changed + ") c JOIN " + stage(plan) + " s ON " +
-         row_number(plan, "s") + " = c.n" + with_target + " LEFT JOIN LATERAL ROWS FROM (pg_catalog.unnest(ARRAY[" +
-         before + "]::text[]), pg_catalog.unnest(ARRAY[" + after +
-         "]::text[])) WITH ORDINALITY AS v(before, after, position) ON true ORDER BY 1, 2";
+  // The arrays are built in a subquery of their own (OFFSET 0): on PostgreSQL 16 and later an
+  // unnest that reads both tables' columns would gather them all into the join below it.
+  std::string arrays = "SELECT c.n, ARRAY[" + before + "]::text[] AS before, ARRAY[" + after + "]::text[] AS after FROM (" +
+                       changed + ") c JOIN " + stage(plan) + " s ON " + row_number(plan, "s") + " = c.n" + with_target +
+                       " OFFSET 0";
+  return "SELECT d.n, v.position, v.before, v.after FROM (" + arrays +
+         ") d LEFT JOIN LATERAL ROWS FROM (pg_catalog.unnest(d.before), pg_catalog.unnest(d.after)) WITH ORDINALITY AS "
+         "v(before, after, position) ON true ORDER BY 1, 2";
 }
 
 namespace {
