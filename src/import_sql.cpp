@@ -78,8 +78,26 @@ std::string written_list(const TablePlan& plan, const std::string& alias) {
   return out;
 }
 
+// A temporal key (PostgreSQL 18): the parent rows with equal other columns, in the target and in
+// its stage together, must cover the child's period with their own (range_agg, as the server checks).
+std::string uncovered_period(const ForeignKey& fk, const Table& parent, const std::string& parent_stage) {
+  std::string out, match;
+  size_t last = fk.columns.size() - 1;
+  for (size_t i = 0; i < fk.columns.size(); ++i) out += column_of("s", fk.columns[i]) + " IS NOT NULL AND ";
+  for (size_t i = 0; i < last; ++i)
+    match += " AND " + column_of("p", fk.ref_columns[i]) + " = " + column_of("s", fk.columns[i]);
+  std::string periods = "SELECT " + column_of("p", fk.ref_columns[last]) + " FROM " + table_ref(parent) +
+                        " p WHERE true" + match;
+  if (!parent_stage.empty())
+    periods += " UNION ALL SELECT " + column_of("p", fk.ref_columns[last]) + " FROM " + quote_ident(parent_stage) +
+               " p WHERE true" + match;
+  return out + "NOT COALESCE((SELECT pg_catalog.range_agg(q.period) FROM (" + periods + ") q(period)) @> " +
+         column_of("s", fk.columns[last]) + ", false)";
+}
+
 // s.fk1 IS NOT NULL AND ... AND NOT EXISTS (parent) [AND NOT EXISTS (parent stage)]
 std::string orphan_condition(const ForeignKey& fk, const Table& parent, const std::string& parent_stage) {
+  if (fk.period && !fk.columns.empty()) return uncovered_period(fk, parent, parent_stage);
   std::string out, match;
   for (size_t i = 0; i < fk.columns.size(); ++i) {
     out += column_of("s", fk.columns[i]) + " IS NOT NULL AND ";
