@@ -86,8 +86,8 @@ std::string uncovered_period(const ForeignKey& fk, const Table& parent, const st
   for (size_t i = 0; i < fk.columns.size(); ++i) out += column_of("s", fk.columns[i]) + " IS NOT NULL AND ";
   for (size_t i = 0; i < last; ++i)
     match += " AND " + column_of("p", fk.ref_columns[i]) + " = " + column_of("s", fk.columns[i]);
-  std::string periods = "SELECT " + column_of("p", fk.ref_columns[last]) + " FROM " + table_ref(parent) +
-                        " p WHERE true" + match;
+  std::string periods =
+      "SELECT " + column_of("p", fk.ref_columns[last]) + " FROM " + table_ref(parent) + " p WHERE true" + match;
   if (!parent_stage.empty())
     periods += " UNION ALL SELECT " + column_of("p", fk.ref_columns[last]) + " FROM " + quote_ident(parent_stage) +
                " p WHERE true" + match;
@@ -244,9 +244,9 @@ std::string changed_rows(const TablePlan& plan, int limit) {
                         " WHERE " + row_differs(plan, "t", "s") + " ORDER BY 1 LIMIT " + std::to_string(limit);
   // The arrays are built in a subquery of their own (OFFSET 0): on PostgreSQL 16 and later an
   // unnest that reads both tables' columns would gather them all into the join below it.
-  std::string arrays = "SELECT c.n, ARRAY[" + before + "]::text[] AS before, ARRAY[" + after + "]::text[] AS after FROM (" +
-                       changed + ") c JOIN " + stage(plan) + " s ON " + row_number(plan, "s") + " = c.n" + with_target +
-                       " OFFSET 0";
+  std::string arrays = "SELECT c.n, ARRAY[" + before + "]::text[] AS before, ARRAY[" + after +
+                       "]::text[] AS after FROM (" + changed + ") c JOIN " + stage(plan) + " s ON " +
+                       row_number(plan, "s") + " = c.n" + with_target + " OFFSET 0";
   return "SELECT d.n, v.position, v.before, v.after FROM (" + arrays +
          ") d LEFT JOIN LATERAL ROWS FROM (pg_catalog.unnest(d.before), pg_catalog.unnest(d.after)) WITH ORDINALITY AS "
          "v(before, after, position) ON true ORDER BY 1, 2";

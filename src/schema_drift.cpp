@@ -183,11 +183,12 @@ std::vector<DriftItem> table_drift(const Table& source, const std::vector<Table>
   for (const auto& fk : target.foreign_keys) {
     // A NOT ENFORCED key asks nothing of the target's rows.
     if (!fk.enforced || source_tables.count({fk.ref_schema, fk.ref_table})) continue;
-    items.push_back({DriftItem::Kind::outside_parent, name, "", false,
-                     "foreign key " + fk.name + " of " + name + " references " + fk.ref_schema + "." + fk.ref_table +
-                         ", which the snapshot does not carry: its rows must already exist in the target" +
-                         (fk.period ? " (rows whose periods cover each referencing row's, as a temporal key asks)" : ""),
-                     ""});
+    items.push_back(
+        {DriftItem::Kind::outside_parent, name, "", false,
+         "foreign key " + fk.name + " of " + name + " references " + fk.ref_schema + "." + fk.ref_table +
+             ", which the snapshot does not carry: its rows must already exist in the target" +
+             (fk.period ? " (rows whose periods cover each referencing row's, as a temporal key asks)" : ""),
+         ""});
   }
   return items;
 }

@@ -399,7 +399,8 @@ bool SnapshotReader::next_table(Table& table) {
       if (auto* v = member(f, "name")) unique.name = field_string(*v);
       unique.columns = string_list(member(f, "columns"));
       if (auto* v = member(f, "index_only")) unique.constraint = !(v->type == JsonValue::Type::boolean && v->boolean);
-      if (auto* v = member(f, "without_overlaps")) unique.without_overlaps = v->type == JsonValue::Type::boolean && v->boolean;
+      if (auto* v = member(f, "without_overlaps"))
+        unique.without_overlaps = v->type == JsonValue::Type::boolean && v->boolean;
       table.unique_keys.push_back(std::move(unique));
     }
   if (auto* keys = member(fields, "foreign_keys"); keys && keys->type == JsonValue::Type::array)

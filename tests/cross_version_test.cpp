@@ -21,7 +21,8 @@ namespace {
 // Major -> conninfo prefix of its server.
 std::map<int, std::string> cross_servers() {
   const char* list = std::getenv("PGTOTE_CROSS_SERVERS");
-  REQUIRE_MESSAGE(list != nullptr, "PGTOTE_CROSS_SERVERS is not set: run the cross-version tests through scripts/test.sh");
+  REQUIRE_MESSAGE(list != nullptr,
+                  "PGTOTE_CROSS_SERVERS is not set: run the cross-version tests through scripts/test.sh");
   std::map<int, std::string> servers;
   std::stringstream in(list);
   for (std::string item; std::getline(in, item, ';');) {
@@ -51,7 +52,8 @@ struct Side {
 
 }  // namespace
 
-TEST_CASE("a snapshot from any server version imports into any other exactly, and a second import writes nothing [cross]") {
+TEST_CASE(
+    "a snapshot from any server version imports into any other exactly, and a second import writes nothing [cross]") {
   std::map<int, std::string> servers = cross_servers();
   // Every server holds the schema the oldest can hold, so rows can go anywhere.
   const int oldest = servers.begin()->first;
@@ -88,7 +90,8 @@ TEST_CASE("a snapshot from any server version imports into any other exactly, an
         auto digests = test::table_digests(*to.target);
         std::string differing;
         for (const auto& [table, digest] : expected)
-          if (digests[table] != digest) differing += " " + table + " (" + digest + " there, " + digests[table] + " here)";
+          if (digests[table] != digest)
+            differing += " " + table + " (" + digest + " there, " + digests[table] + " here)";
         CHECK_MESSAGE(differing.empty(), "rows differ in" << differing);
         CHECK(digests.size() == expected.size());
         ImportResult second = import_into(*to.target, from.snapshot);

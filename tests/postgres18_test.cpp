@@ -107,10 +107,10 @@ TEST_CASE("PostgreSQL 18 temporal foreign key: a parent must cover the period, a
   source.load_fixture("postgres18.sql");
   test::copy_schema(source, target);
   std::string path = test::temp_path("booking.json");
-  REQUIRE(run_pgtote({"export", "--source", source.conninfo(), "-o", path, "-q", "-t", "public.booking"}).exit_code == 0);
+  REQUIRE(run_pgtote({"export", "--source", source.conninfo(), "-o", path, "-q", "-t", "public.booking"}).exit_code ==
+          0);
   // Room 1 only until July: booking 1 (June 20 to July 5) has no parent covering it.
-  target.exec(
-      "INSERT INTO room VALUES (1, '[2025-01-01,2025-07-01)', 'Blue'), (2, '[2025-01-01,2026-01-01)', 'Red')");
+  target.exec("INSERT INTO room VALUES (1, '[2025-01-01,2025-07-01)', 'Blue'), (2, '[2025-01-01,2026-01-01)', 'Red')");
   auto refused = run_pgtote({"import", path, "--target", target.conninfo(), "--dry-run"});
   CHECK(refused.exit_code == 7);
   CHECK(refused.err.find("booking") != std::string::npos);
@@ -161,8 +161,9 @@ TEST_CASE("PostgreSQL 18 drift: temporal keys named as such, ADD COLUMN keeps a 
         std::string::npos);
   CHECK(all.find("ADD COLUMN \"shout\" text GENERATED ALWAYS AS (upper(name)) VIRTUAL") != std::string::npos);
   // The suggestion runs as given, and the column it makes is virtual again.
-  target.exec("ALTER TABLE \"public\".\"booking\" ADD COLUMN \"nights\" integer GENERATED ALWAYS AS ((upper(during) - "
-              "lower(during))) VIRTUAL");
+  target.exec(
+      "ALTER TABLE \"public\".\"booking\" ADD COLUMN \"nights\" integer GENERATED ALWAYS AS ((upper(during) - "
+      "lower(during))) VIRTUAL");
   CHECK(target.query_value("SELECT attgenerated FROM pg_attribute WHERE attrelid = 'booking'::regclass AND attname = "
                            "'nights'") == "v");
   INFO(all);

@@ -40,7 +40,7 @@ struct Column {
 struct UniqueKey {
   std::string name;  // constraint or index name
   std::vector<std::string> columns;
-  bool constraint = true;  // false: a unique index only (Prisma's many-to-many tables)
+  bool constraint = true;         // false: a unique index only (Prisma's many-to-many tables)
   bool without_overlaps = false;  // PostgreSQL 18 temporal key: its last column is a range that may not overlap
 };
 
