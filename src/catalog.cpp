@@ -43,9 +43,11 @@ WHERE a.attrelid = ANY($1::pg_catalog.oid[]) AND a.attnum > 0 AND NOT a.attisdro
 ORDER BY a.attrelid, a.attnum
 )SQL";
 
-// $1: table oids. Result: table oid, constraint name, type (p, u), column; one row per key column.
+// $1: table oids. Result: table oid, constraint name, type (p, u), column, WITHOUT OVERLAPS; one
+// row per key column. Hole {period}: con.conperiod from PostgreSQL 18 on, else false. Only keys
+// are read: the NOT NULL constraints PostgreSQL 18 also lists in pg_constraint (contype 'n') are not.
 constexpr const char* keys_sql = R"SQL(
-SELECT con.conrelid, con.conname, con.contype, a.attname
+SELECT con.conrelid, con.conname, con.contype, a.attname, {period}
 FROM pg_catalog.pg_constraint con
 CROSS JOIN LATERAL pg_catalog.unnest(con.conkey) WITH ORDINALITY AS k(attnum, position)
 JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
@@ -58,10 +60,12 @@ ORDER BY con.conrelid, con.contype, con.conname COLLATE "C", k.position
 // one row per key column. A key declared on a partition (at any depth) belongs to the root
 // partitioned table, whose rows include the partition's, and a key that references a partition
 // references its root. Copies a partition inherits from its parent (conparentid <> 0) are left out.
-// Keys declared on the table itself come first, then by name.
+// Keys declared on the table itself come first, then by name. Then: PERIOD (hole {period}:
+// con.conperiod from PostgreSQL 18 on, else false), enforced ({enforced}: con.conenforced from 18
+// on, else true).
 constexpr const char* foreign_keys_sql = R"SQL(
 SELECT owner.oid, con.oid, con.conname, con.condeferrable, con.condeferred, con.conrelid = owner.oid,
-       a.attname, rn.nspname, rc.relname, ra.attname
+       a.attname, rn.nspname, rc.relname, ra.attname, {period}, {enforced}
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 CROSS JOIN LATERAL (SELECT CASE WHEN c.relispartition THEN pg_catalog.pg_partition_root(c.oid)
@@ -117,6 +121,16 @@ WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND ad.adrelid =
 ORDER BY owned DESC, table_oid, column_name, sequence_schema, sequence_name
 )SQL";
 
+// PostgreSQL 18 added pg_constraint.conperiod and conenforced; older servers have neither.
+std::string with_version_columns(const char* sql, int server_version_num) {
+  bool v18 = server_version_num >= 180000;
+  std::string out = sql;
+  for (auto [hole, value] : {std::pair<std::string, std::string>{"{period}", v18 ? "con.conperiod" : "false"},
+                             {"{enforced}", v18 ? "con.conenforced" : "true"}})
+    if (size_t at = out.find(hole); at != std::string::npos) out.replace(at, hole.size(), value);
+  return out;
+}
+
 Table* find_table(std::map<uint32_t, Table*>& by_oid, const Result& r, int row) {
   auto it = by_oid.find(static_cast<uint32_t>(r.number(row, 0)));
   return it == by_oid.end() ? nullptr : it->second;
@@ -134,7 +148,8 @@ void read_columns(Connection& connection, const std::string& oids, std::map<uint
     column.default_expr = r.optional_text(i, 4);
     std::string_view identity = r.value(i, 5);
     column.identity = identity == "a" ? "always" : identity == "d" ? "by default" : "";
-    column.generated = r.value(i, 6) == "s" ? "stored" : "";
+    std::string_view generated = r.value(i, 6);
+    column.generated = generated == "s" ? "stored" : generated == "v" ? "virtual" : "";
     bool is_array = r.boolean(i, 9);
     column.encoding = encoding_for_type(static_cast<uint32_t>(r.number(i, 7)), r.value(i, 8)[0], is_array);
     if (is_array) {
@@ -151,7 +166,7 @@ void read_columns(Connection& connection, const std::string& oids, std::map<uint
 }
 
 void read_keys(Connection& connection, const std::string& oids, std::map<uint32_t, Table*>& by_oid) {
-  Result r = connection.exec(keys_sql, {oids});
+  Result r = connection.exec(with_version_columns(keys_sql, connection.server_version_num()), {oids});
   std::string last_key;
   for (int i = 0; i < r.rows(); ++i) {
     Table* table = find_table(by_oid, r, i);
@@ -161,10 +176,12 @@ void read_keys(Connection& connection, const std::string& oids, std::map<uint32_
     std::string key = r.text(i, 0) + '/' + type + '/' + name;
     bool first = key != last_key;
     last_key = key;
+    bool without_overlaps = r.boolean(i, 4);
     if (type == 'p') {
       table->primary_key.push_back(r.text(i, 3));
+      table->primary_key_without_overlaps = without_overlaps;
     } else {
-      if (first) table->unique_keys.push_back({name, {}, true});
+      if (first) table->unique_keys.push_back({name, {}, true, without_overlaps});
       table->unique_keys.back().columns.push_back(r.text(i, 3));
     }
   }
@@ -172,7 +189,7 @@ void read_keys(Connection& connection, const std::string& oids, std::map<uint32_
 
 bool same_reference(const ForeignKey& a, const ForeignKey& b) {
   return a.columns == b.columns && a.ref_schema == b.ref_schema && a.ref_table == b.ref_table &&
-         a.ref_columns == b.ref_columns;
+         a.ref_columns == b.ref_columns && a.period == b.period;
 }
 
 // Adds a foreign key read from the catalog. One declared on a partition joins an identical one
@@ -184,6 +201,7 @@ void add_foreign_key(Table& table, ForeignKey fk, bool declared_on_table) {
       if (!same_reference(existing, fk)) continue;
       existing.deferrable = existing.deferrable && fk.deferrable;
       existing.initially_deferred = existing.initially_deferred && fk.initially_deferred;
+      existing.enforced = existing.enforced || fk.enforced;
       return;
     }
   }
@@ -191,7 +209,7 @@ void add_foreign_key(Table& table, ForeignKey fk, bool declared_on_table) {
 }
 
 void read_foreign_keys(Connection& connection, const std::string& oids, std::map<uint32_t, Table*>& by_oid) {
-  Result r = connection.exec(foreign_keys_sql, {oids});
+  Result r = connection.exec(with_version_columns(foreign_keys_sql, connection.server_version_num()), {oids});
   for (int i = 0; i < r.rows();) {
     Table* table = find_table(by_oid, r, i);
     std::string_view constraint = r.value(i, 1);
@@ -202,6 +220,8 @@ void read_foreign_keys(Connection& connection, const std::string& oids, std::map
     bool declared_on_table = r.boolean(i, 5);
     fk.ref_schema = r.text(i, 7);
     fk.ref_table = r.text(i, 8);
+    fk.period = r.boolean(i, 10);
+    fk.enforced = r.boolean(i, 11);
     for (; i < r.rows() && r.value(i, 1) == constraint; ++i) {
       fk.columns.push_back(r.text(i, 6));
       fk.ref_columns.push_back(r.text(i, 9));

@@ -87,8 +87,26 @@ std::string written_list(const TablePlan& plan, const std::string& alias) {
   return out;
 }
 
+// A temporal key (PostgreSQL 18): the parent rows with equal other columns, in the target and in
+// its stage together, must cover the child's period with their own (range_agg, as the server checks).
+std::string uncovered_period(const ForeignKey& fk, const Table& parent, const std::string& parent_stage) {
+  std::string out, match;
+  size_t last = fk.columns.size() - 1;
+  for (size_t i = 0; i < fk.columns.size(); ++i) out += column_of("s", fk.columns[i]) + " IS NOT NULL AND ";
+  for (size_t i = 0; i < last; ++i)
+    match += " AND " + column_of("p", fk.ref_columns[i]) + " = " + column_of("s", fk.columns[i]);
+  std::string periods =
+      "SELECT " + column_of("p", fk.ref_columns[last]) + " FROM " + table_ref(parent) + " p WHERE true" + match;
+  if (!parent_stage.empty())
+    periods += " UNION ALL SELECT " + column_of("p", fk.ref_columns[last]) + " FROM " + quote_ident(parent_stage) +
+               " p WHERE true" + match;
+  return out + "NOT COALESCE((SELECT pg_catalog.range_agg(q.period) FROM (" + periods + ") q(period)) @> " +
+         column_of("s", fk.columns[last]) + ", false)";
+}
+
 // s.fk1 IS NOT NULL AND ... AND NOT EXISTS (parent) [AND NOT EXISTS (parent stage)]
 std::string orphan_condition(const ForeignKey& fk, const Table& parent, const std::string& parent_stage) {
+  if (fk.period && !fk.columns.empty()) return uncovered_period(fk, parent, parent_stage);
   std::string out, match;
   for (size_t i = 0; i < fk.columns.size(); ++i) {
     out += column_of("s", fk.columns[i]) + " IS NOT NULL AND ";
@@ -233,10 +251,14 @@ std::string changed_rows(const TablePlan& plan, int limit) {
   std::string with_target = " JOIN " + target(plan) + " t ON " + key_match(plan, "t", "s");
   std::string changed = "SELECT " + row_number(plan, "s") + " AS n FROM " + stage(plan) + " s" + with_target +
                         " WHERE " + row_differs(plan, "t", "s") + " ORDER BY 1 LIMIT " + std::to_string(limit);
-  return "SELECT c.n, v.position, v.before, v.after FROM (" + changed + ") c JOIN " + stage(plan) + " s ON " +
-         row_number(plan, "s") + " = c.n" + with_target + " LEFT JOIN LATERAL ROWS FROM (pg_catalog.unnest(ARRAY[" +
-         before + "]::text[]), pg_catalog.unnest(ARRAY[" + after +
-         "]::text[])) WITH ORDINALITY AS v(before, after, position) ON true ORDER BY 1, 2";
+  // The arrays are built in a subquery of their own (OFFSET 0): on PostgreSQL 16 and later an
+  // unnest that reads both tables' columns would gather them all into the join below it.
+  std::string arrays = "SELECT c.n, ARRAY[" + before + "]::text[] AS before, ARRAY[" + after +
+                       "]::text[] AS after FROM (" + changed + ") c JOIN " + stage(plan) + " s ON " +
+                       row_number(plan, "s") + " = c.n" + with_target + " OFFSET 0";
+  return "SELECT d.n, v.position, v.before, v.after FROM (" + arrays +
+         ") d LEFT JOIN LATERAL ROWS FROM (pg_catalog.unnest(d.before), pg_catalog.unnest(d.after)) WITH ORDINALITY AS "
+         "v(before, after, position) ON true ORDER BY 1, 2";
 }
 
 namespace {

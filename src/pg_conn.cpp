@@ -36,6 +36,18 @@ std::string text_array_literal(const std::vector<std::string>& items) {
   return out;
 }
 
+std::optional<std::string> unsupported_server(int server_version_num) {
+  // 0: libpq could not tell (no server_version reported); the catalog queries will say what fails.
+  if (server_version_num == 0 || server_version_num >= minimum_server_version) return std::nullopt;
+  // From 10 on the number is major * 10000 + minor; before, major * 10000 + minor * 100 + patch.
+  int major = server_version_num / 10000;
+  std::string version = server_version_num >= 100000
+                            ? std::to_string(major) + "." + std::to_string(server_version_num % 10000)
+                            : std::to_string(major) + "." + std::to_string(server_version_num / 100 % 100) + "." +
+                                  std::to_string(server_version_num % 100);
+  return "pgtote needs PostgreSQL 12 or newer; this server is " + version;
+}
+
 void Connection::Finish::operator()(pg_conn* c) const { PQfinish(c); }
 
 // libpq messages end with a newline and may span lines; keep them to one line.
@@ -60,6 +72,9 @@ Connection Connection::open(const std::string& conninfo) {
                                           one_line(PQerrorMessage(c)) +
                                           " (check --source/--target, DATABASE_URL or PG* variables)");
   }
+  // The version arrives with the connection (server_version_num), so no query runs before this.
+  if (auto refusal = unsupported_server(PQserverVersion(c)))
+    throw Error(ExitCode::database, *refusal + " (" + connection.describe() + ")");
   return connection;
 }
 
@@ -80,6 +95,8 @@ std::string Connection::server_version() const {
   const char* v = PQparameterStatus(conn_.get(), "server_version");
   return v ? v : "";
 }
+
+int Connection::server_version_num() const { return PQserverVersion(conn_.get()); }
 
 void Connection::fail(const std::string& sql, pg_result* result) const {
   ServerError server;

@@ -12,11 +12,27 @@ namespace pgtote {
 
 namespace {
 
-std::vector<std::vector<std::string>> unique_sets(const Table& table) {
-  std::vector<std::vector<std::string>> sets;
-  for (const auto& unique : table.unique_keys) sets.push_back(unique.columns);
+// Each unique key as its text, "(id, valid WITHOUT OVERLAPS)" for a temporal one, sorted.
+std::vector<std::string> unique_sets(const Table& table) {
+  std::vector<std::string> sets;
+  for (const auto& unique : table.unique_keys) sets.push_back(key_text(unique.columns, unique.without_overlaps));
   std::sort(sets.begin(), sets.end());
   return sets;
+}
+
+std::string primary_key_text(const Table& table) {
+  return table.primary_key.empty() ? "none" : key_text(table.primary_key, table.primary_key_without_overlaps);
+}
+
+// The column as ADD COLUMN declares it: a generated column stays generated (STORED or VIRTUAL).
+std::string column_definition(const Column& column) {
+  std::string sql = quote_ident(column.name) + " " + column.type;
+  if (!column.generated.empty() && column.default_expr)
+    return sql + " GENERATED ALWAYS AS (" + *column.default_expr + ") " +
+           (column.generated == "virtual" ? "VIRTUAL" : "STORED");
+  if (column.default_expr) sql += " DEFAULT " + *column.default_expr;
+  if (column.not_null && column.default_expr) sql += " NOT NULL";
+  return sql;
 }
 
 int integer_rank(const std::string& type) {
@@ -124,10 +140,8 @@ std::vector<DriftItem> table_drift(const Table& source, const std::vector<Table>
   for (const auto& column : source.columns) {
     const Column* there = target.find_column(column.name);
     if (!there) {
-      std::string sql = "ALTER TABLE " + quote_qualified(target.schema, target.name) + " ADD COLUMN " +
-                        quote_ident(column.name) + " " + column.type;
-      if (column.default_expr && column.generated.empty()) sql += " DEFAULT " + *column.default_expr;
-      if (column.not_null && column.default_expr) sql += " NOT NULL";
+      std::string sql =
+          "ALTER TABLE " + quote_qualified(target.schema, target.name) + " ADD COLUMN " + column_definition(column);
       items.push_back(
           {DriftItem::Kind::missing_column, name, column.name, !ignore_missing_columns,
            "column " + name + "." + column.name + " (" + column.type + ") is in the snapshot but not in the target" +
@@ -158,28 +172,29 @@ std::vector<DriftItem> table_drift(const Table& source, const std::vector<Table>
                      "ALTER TABLE " + quote_qualified(target.schema, target.name) + " ALTER COLUMN " +
                          quote_ident(column.name) + " SET DEFAULT ...;"});
   }
-  if (source.primary_key != target.primary_key)
+  if (primary_key_text(source) != primary_key_text(target))
     items.push_back({DriftItem::Kind::key_differs, name, "", false,
-                     "primary key of " + name + " is " +
-                         (source.primary_key.empty() ? "none" : key_text(source.primary_key)) + " in the snapshot, " +
-                         (target.primary_key.empty() ? "none" : key_text(target.primary_key)) +
-                         " in the target: rows are matched on the target's key",
+                     "primary key of " + name + " is " + primary_key_text(source) + " in the snapshot, " +
+                         primary_key_text(target) + " in the target: rows are matched on the target's key",
                      ""});
   if (unique_sets(source) != unique_sets(target)) {
     std::string a, b;
-    for (const auto& u : unique_sets(source)) a += (a.empty() ? "" : " ") + key_text(u);
-    for (const auto& u : unique_sets(target)) b += (b.empty() ? "" : " ") + key_text(u);
+    for (const auto& u : unique_sets(source)) a += (a.empty() ? "" : " ") + u;
+    for (const auto& u : unique_sets(target)) b += (b.empty() ? "" : " ") + u;
     items.push_back({DriftItem::Kind::key_differs, name, "", false,
                      "unique keys of " + name + " differ: " + (a.empty() ? "none" : a) + " in the snapshot, " +
                          (b.empty() ? "none" : b) + " in the target (collisions are reported as conflicts)",
                      ""});
   }
   for (const auto& fk : target.foreign_keys) {
-    if (source_tables.count({fk.ref_schema, fk.ref_table})) continue;
-    items.push_back({DriftItem::Kind::outside_parent, name, "", false,
-                     "foreign key " + fk.name + " of " + name + " references " + fk.ref_schema + "." + fk.ref_table +
-                         ", which the snapshot does not carry: its rows must already exist in the target",
-                     ""});
+    // A NOT ENFORCED key asks nothing of the target's rows.
+    if (!fk.enforced || source_tables.count({fk.ref_schema, fk.ref_table})) continue;
+    items.push_back(
+        {DriftItem::Kind::outside_parent, name, "", false,
+         "foreign key " + fk.name + " of " + name + " references " + fk.ref_schema + "." + fk.ref_table +
+             ", which the snapshot does not carry: its rows must already exist in the target" +
+             (fk.period ? " (rows whose periods cover each referencing row's, as a temporal key asks)" : ""),
+         ""});
   }
   return items;
 }

@@ -413,6 +413,8 @@ bool SnapshotReader::next_table(Table& table) {
     table.columns.push_back(std::move(column));
   }
   table.primary_key = string_list(member(fields, "primary_key"));
+  if (auto* v = member(fields, "primary_key_without_overlaps"))
+    table.primary_key_without_overlaps = v->type == JsonValue::Type::boolean && v->boolean;
   if (auto* keys = member(fields, "unique_keys"); keys && keys->type == JsonValue::Type::array)
     for (const auto& key : keys->items) {
       auto f = in.object_fields(key, "unique key");
@@ -420,6 +422,8 @@ bool SnapshotReader::next_table(Table& table) {
       if (auto* v = member(f, "name")) unique.name = field_string(*v);
       unique.columns = string_list(member(f, "columns"));
       if (auto* v = member(f, "index_only")) unique.constraint = !(v->type == JsonValue::Type::boolean && v->boolean);
+      if (auto* v = member(f, "without_overlaps"))
+        unique.without_overlaps = v->type == JsonValue::Type::boolean && v->boolean;
       table.unique_keys.push_back(std::move(unique));
     }
   if (auto* keys = member(fields, "foreign_keys"); keys && keys->type == JsonValue::Type::array)
@@ -429,6 +433,8 @@ bool SnapshotReader::next_table(Table& table) {
       if (auto* v = member(f, "name")) fk.name = field_string(*v);
       fk.columns = string_list(member(f, "columns"));
       if (auto* v = member(f, "deferrable")) fk.deferrable = v->type == JsonValue::Type::boolean && v->boolean;
+      if (auto* v = member(f, "period")) fk.period = v->type == JsonValue::Type::boolean && v->boolean;
+      if (auto* v = member(f, "enforced")) fk.enforced = !(v->type == JsonValue::Type::boolean && !v->boolean);
       if (auto* v = member(f, "references")) {
         auto r = in.object_fields(*v, "foreign key");
         if (auto* s = member(r, "schema")) fk.ref_schema = field_string(*s);

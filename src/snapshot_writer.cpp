@@ -232,6 +232,7 @@ void SnapshotWriter::write_table_description(const Table& table) {
   }
   out_.raw("],\n\"primary_key\":");
   write_names(out_, table.primary_key);
+  if (table.primary_key_without_overlaps) out_.raw(",\n\"primary_key_without_overlaps\":true");
   out_.raw(",\n\"unique_keys\":");
   out_.start_array();
   for (const auto& key : table.unique_keys) {
@@ -242,6 +243,10 @@ void SnapshotWriter::write_table_description(const Table& table) {
     write_names(out_, key.columns);
     out_.key("index_only");
     out_.boolean(!key.constraint);
+    if (key.without_overlaps) {
+      out_.key("without_overlaps");
+      out_.boolean(true);
+    }
     out_.end_object();
   }
   out_.end_array();
@@ -264,6 +269,15 @@ void SnapshotWriter::write_table_description(const Table& table) {
     out_.end_object();
     out_.key("deferrable");
     out_.boolean(fk.deferrable);
+    // Written only when set, so snapshots of keys without them read as before.
+    if (fk.period) {
+      out_.key("period");
+      out_.boolean(true);
+    }
+    if (!fk.enforced) {
+      out_.key("enforced");
+      out_.boolean(false);
+    }
     out_.end_object();
   }
   out_.end_array();

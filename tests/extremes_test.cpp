@@ -21,7 +21,9 @@ ImportResult import_into(const test::TestDatabase& db, const std::string& path) 
 TEST_CASE("every extreme value re-imports identically, and a second import writes nothing [db]") {
   test::TestDatabase source, target;
   source.load_fixture("extremes.sql");
-  CHECK(source.query_value("SELECT count(*) FROM extreme") == "37");
+  // numeric infinity (extremes.14.sql) is PostgreSQL 14 and later.
+  const int rows = test::server_has(source, 14, "numeric infinity") ? 37 : 36;
+  CHECK(source.query_value("SELECT count(*) FROM extreme") == std::to_string(rows));
   // The deepest nesting is close to what the server accepts with its default max_stack_depth.
   CHECK(source.query_value("SELECT length(c_jsonb::text) FROM extreme WHERE label = 'arrays nested 14000'") == "28003");
   test::copy_schema(source, target);
@@ -31,13 +33,13 @@ TEST_CASE("every extreme value re-imports identically, and a second import write
 
   ImportResult first = import_into(target, path);
   REQUIRE(first.ok);
-  CHECK(first.totals.inserted == 37);
+  CHECK(first.totals.inserted == rows);
   CHECK(test::table_digests(target) == test::table_digests(source));
 
   ImportResult second = import_into(target, path);
   REQUIRE(second.ok);
   CHECK(second.totals.inserted == 0);
   CHECK(second.totals.updated == 0);
-  CHECK(second.totals.unchanged == 37);
+  CHECK(second.totals.unchanged == rows);
   CHECK(test::table_digests(target) == test::table_digests(source));
 }

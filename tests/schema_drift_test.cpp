@@ -76,3 +76,33 @@ TEST_CASE("conversion notes") {
   CHECK(conversion_note("uuid", "text").find("values convert") == 0);
   CHECK(conversion_note("text", "uuid").find("may not convert") != std::string::npos);
 }
+
+TEST_CASE("ADD COLUMN keeps a generated column generated, stored or virtual") {
+  Table dev = table("booking", {{"id", "integer"}, {"nights", "integer"}, {"total", "numeric"}});
+  dev.columns[1].generated = "virtual";
+  dev.columns[1].default_expr = "(upper(during) - lower(during))";
+  dev.columns[2].generated = "stored";
+  dev.columns[2].default_expr = "(price * 2)";
+  Table prod = table("booking", {{"id", "integer"}});
+  auto items = schema_drift({dev}, {prod});
+  REQUIRE(items.size() == 2);
+  CHECK(items[0].suggestion ==
+        "ALTER TABLE \"public\".\"booking\" ADD COLUMN \"nights\" integer GENERATED ALWAYS AS "
+        "((upper(during) - lower(during))) VIRTUAL;");
+  CHECK(items[1].suggestion ==
+        "ALTER TABLE \"public\".\"booking\" ADD COLUMN \"total\" numeric GENERATED ALWAYS AS ((price * 2)) STORED;");
+}
+
+TEST_CASE("a temporal key differs from a plain one on the same columns") {
+  Table dev = table("room", {{"id", "integer"}, {"valid", "daterange"}});
+  dev.primary_key = {"id", "valid"};
+  dev.primary_key_without_overlaps = true;
+  Table prod = dev;
+  prod.primary_key_without_overlaps = false;
+  auto items = schema_drift({dev}, {prod});
+  REQUIRE(items.size() == 1);
+  CHECK(items[0].kind == DriftItem::Kind::key_differs);
+  CHECK(items[0].message.find("(id, valid WITHOUT OVERLAPS) in the snapshot, (id, valid) in the target") !=
+        std::string::npos);
+  CHECK(schema_drift({dev}, {dev}).empty());
+}

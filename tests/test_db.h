@@ -12,21 +12,33 @@ namespace pgtote::test {
 
 class TestDatabase {
  public:
-  TestDatabase();  // creates pgtote_test_<pid>_<n>; fails the test when the server is unreachable
+  // Creates pgtote_test_<pid>_<n>; fails the test when the server is unreachable. `server`, a
+  // conninfo prefix ("host=/tmp/x port=5433"), picks another server than the PG* variables name.
+  explicit TestDatabase(const std::string& server = "");
   ~TestDatabase();
   TestDatabase(const TestDatabase&) = delete;
   TestDatabase& operator=(const TestDatabase&) = delete;
 
   const std::string& name() const { return name_; }
-  std::string conninfo() const { return "dbname=" + name_; }
+  const std::string& server() const { return server_; }
+  std::string conninfo() const { return (server_.empty() ? "" : server_ + " ") + "dbname=" + name_; }
+  int server_version_num() const;  // 150018: tests of newer syntax branch on it
   Connection connect() const { return Connection::open(conninfo()); }
   void exec(const std::string& sql) const;
-  void load_fixture(const std::string& file) const;  // a file in tests/fixtures
+  // A file in tests/fixtures, then its continuations for newer servers, <stem>.<major>.sql
+  // (types.14.sql after types.sql), each up to this server's major and `up_to_major`.
+  void load_fixture(const std::string& file, int up_to_major = 1000) const;
   std::string query_value(const std::string& sql) const;
 
  private:
   std::string name_;
+  std::string server_;
 };
+
+// True when `db`'s server is `major` or newer. Otherwise the test says so, naming the feature
+// ("not on PostgreSQL 12: NULLS NOT DISTINCT needs PostgreSQL 15"), as a doctest message and a line in
+// $PGTOTE_NOT_ON_THIS_VERSION (scripts/test.sh prints them), and the caller leaves out what needs it.
+bool server_has(const TestDatabase& db, int major, const std::string& feature);
 
 struct RunResult {
   int exit_code = -1;
@@ -46,8 +58,13 @@ bool file_exists(const std::string& path);
 }  // namespace pgtote::test
 
 namespace pgtote::test {
-// Copies `from`'s schema (no rows) into `to` with pg_dump -s | psql.
+// Copies `from`'s schema (no rows, sequences at their start) into `to`, on the same server: `to`
+// becomes a copy of `from` (CREATE DATABASE ... TEMPLATE), then empty_database(to). Works on every
+// server version (pg_dump refuses servers newer than itself).
 void copy_schema(const TestDatabase& from, const TestDatabase& to);
+// Empties every user table (TRUNCATE ... CASCADE) and restarts every user sequence, as a
+// schema-only copy has them.
+void empty_database(const TestDatabase& db);
 // A digest of every row of every user table, per table, for comparing two databases.
 std::map<std::string, std::string> table_digests(const TestDatabase& db);
 }  // namespace pgtote::test

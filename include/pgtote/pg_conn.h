@@ -37,13 +37,21 @@ class Result {
   std::unique_ptr<pg_result, Free> result_;
 };
 
+// The oldest PostgreSQL whose catalogs pgtote reads (server_version_num): 12.
+constexpr int minimum_server_version = 120000;
+
+// The refusal for a server older than minimum_server_version, naming its version
+// ("pgtote needs PostgreSQL 12 or newer; this server is 11.22"); nothing for a supported one.
+std::optional<std::string> unsupported_server(int server_version_num);
+
 // A text-array parameter, e.g. for `= ANY($1::text[])`, built safely from strings.
 std::string text_array_literal(const std::vector<std::string>& items);
 
 class Connection {
  public:
   // Connects with a libpq conninfo string (URI or key=value). The message of a failure names
-  // host, port, database and user, never the password.
+  // host, port, database and user, never the password. A server older than PostgreSQL 12 is
+  // refused right after connecting, before any query (ExitCode::database).
   static Connection open(const std::string& conninfo);
 
   Connection(Connection&&) noexcept = default;
@@ -57,6 +65,7 @@ class Connection {
   std::string database() const;
   std::string host() const;  // as libpq resolved it: a name, an address or a socket folder
   std::string server_version() const;
+  int server_version_num() const;  // 180004 for 18.4; catalog queries branch on it
 
   // COPY ... TO STDOUT. next_row() gives each row (with its trailing newline) until it returns
   // false; the view stays valid until the next call.

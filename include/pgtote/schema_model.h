@@ -30,7 +30,7 @@ struct Column {
   bool not_null = false;
   std::optional<std::string> default_expr;
   std::string identity;   // "", "always", "by default"
-  std::string generated;  // "", "stored"
+  std::string generated;  // "", "stored", "virtual" (PostgreSQL 18): never written either way
   Encoding encoding = Encoding::text;
   Encoding element_encoding = Encoding::text;  // for arrays
   std::optional<std::string> sequence;         // owned sequence, schema-qualified and quoted
@@ -43,7 +43,8 @@ struct Column {
 struct UniqueKey {
   std::string name;  // constraint or index name
   std::vector<std::string> columns;
-  bool constraint = true;  // false: a unique index only (Prisma's many-to-many tables)
+  bool constraint = true;         // false: a unique index only (Prisma's many-to-many tables)
+  bool without_overlaps = false;  // PostgreSQL 18 temporal key: its last column is a range that may not overlap
 };
 
 struct ForeignKey {
@@ -54,6 +55,11 @@ struct ForeignKey {
   std::vector<std::string> ref_columns;
   bool deferrable = false;
   bool initially_deferred = false;
+  // PostgreSQL 18 temporal key (FOREIGN KEY (a, PERIOD p) REFERENCES t (b, PERIOD q)): the last
+  // columns are ranges, and the parent's rows with equal other columns must cover the child's range.
+  bool period = false;
+  // PostgreSQL 18 NOT ENFORCED: orders tables like any key, but the server checks no row for it.
+  bool enforced = true;
 };
 
 struct Table {
@@ -63,6 +69,7 @@ struct Table {
   bool partitioned = false;  // rows read through this parent include its partitions
   std::vector<Column> columns;
   std::vector<std::string> primary_key;
+  bool primary_key_without_overlaps = false;  // PRIMARY KEY (id, valid WITHOUT OVERLAPS), PostgreSQL 18
   std::vector<UniqueKey> unique_keys;
   std::vector<ForeignKey> foreign_keys;
 
@@ -79,6 +86,13 @@ inline std::string key_text(const std::vector<std::string>& columns) {
   std::string out = "(";
   for (size_t i = 0; i < columns.size(); ++i) out += (i ? ", " : "") + columns[i];
   return out + ")";
+}
+
+// "(id, valid WITHOUT OVERLAPS)": a temporal key's columns, for messages.
+inline std::string key_text(const std::vector<std::string>& columns, bool without_overlaps) {
+  std::string text = key_text(columns);
+  if (without_overlaps && !columns.empty()) text.insert(text.size() - 1, " WITHOUT OVERLAPS");
+  return text;
 }
 
 // Tables in dependency order, with the groups that must be written together.
