@@ -7,7 +7,8 @@
 #   generator overflows an integer above scale ~135000; the small-scale import's RSS is printed too).
 # --huge: also build a snapshot over 4 GiB (the benchmark snapshot's rows repeated under new
 #   keys) and import it (long: tens of minutes, and ~10 GB of disk).
-# Export: pgtote export vs pg_dump --data-only (median of N runs, peak RSS).
+# Export: pgtote export vs pg_dump --data-only (median of N runs, peak RSS); then a subset and an
+# anonymized export (pgtote.yml) vs the plain export.
 # Import: into an empty schema with keys and FKs vs psql replaying that dump in one transaction;
 # a second import of the same snapshot (nothing changes) vs the same replay; and, at the small
 # scale with 5% of rows changed or missing in the target, vs one autocommitted
@@ -99,6 +100,41 @@ echo "export / pg_dump: $(ratio "$(seconds export_j1)" "$(seconds pg_dump)")x (t
 echo "export -j 2 / pg_dump: $(ratio "$(seconds export)" "$(seconds pg_dump)")x; -j 2 / -j 1: $(ratio "$(seconds export)" "$(seconds export_j1)")x"
 echo "zstd export / plain export: $(ratio "$(seconds export_zst)" "$(seconds export)")x time"
 echo "snapshot $(du -m "$work/snap.json" | cut -f1) MB, zstd $(du -m "$work/snap.json.zst" | cut -f1) MB, dump $(du -m "$work/dump.sql" | cut -f1) MB"
+
+echo
+echo "staging exports (pgtote.yml): a subset from 1% of \"User\" with children followed, and a full"
+echo "export with anonymization rules on five columns; $runs runs each, against the default export"
+cat >"$work/subset.yml" <<'YML'
+subset:
+  start:
+    - table: public.User
+      where: "abs(hashtext(id)) % 100 = 0"
+  parents:
+    "public.BlockchainBlock(previousId)": null_outside
+YML
+cat >"$work/anonymize.yml" <<'YML'
+anonymize:
+  salt: bench-salt
+  rules:
+    public.User.id: hash
+    public.User.email: email
+    public.User.fullName: name
+    public.ContactMessage.subject: phone
+    public.Payment.metadata: { json: { "$.card.last4": { value: "0000" } } }
+YML
+for i in $(seq "$runs"); do
+  rm -f "$work/staging.json"
+  run subset "$pgtote" export --source dbname=appdb --config "$work/subset.yml" -o "$work/staging.json" -q
+  rm -f "$work/staging.json"
+  run anonymized "$pgtote" export --source dbname=appdb --config "$work/anonymize.yml" -o "$work/staging.json" -q
+  rm -f "$work/snap.json"
+  run export_again "$pgtote" export --source dbname=appdb -o "$work/snap.json" -q
+done
+printf '%-34s %8s %7sM\n' "pgtote export (default)" "$(seconds export_again)" "$(rss_mb export_again)"
+printf '%-34s %8s %7sM\n' "subset, 1% of User" "$(seconds subset)" "$(rss_mb subset)"
+printf '%-34s %8s %7sM\n' "anonymized, five columns" "$(seconds anonymized)" "$(rss_mb anonymized)"
+echo "subset / export: $(ratio "$(seconds subset)" "$(seconds export_again)")x (target <= 0.25x, RSS <= 64 MB)"
+echo "anonymized / export: $(ratio "$(seconds anonymized)" "$(seconds export_again)")x (target <= 1.5x, RSS <= 64 MB)"
 
 $export_only && exit 0
 
