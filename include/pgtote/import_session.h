@@ -30,6 +30,12 @@ struct ImportSession {
 
   // The plan of a staged (not skipped) snapshot table, or null.
   const TablePlan* staged_plan(const std::string& schema, const std::string& name) const;
+  // The plans of a write group (indexes into plans).
+  std::vector<const TablePlan*> group_plans(const std::vector<size_t>& members) const;
+  // A group's statements wrote `updated` and `inserted` rows per member: the rest of each
+  // member's staged rows (held in stats' unchanged until then) are unchanged.
+  void record_counts(const std::vector<size_t>& members, const std::vector<uint64_t>& updated,
+                     const std::vector<uint64_t>& inserted, Clock::time_point started);
   // Foreign keys of the plan's target table whose columns are all written, with their parents.
   std::vector<std::pair<const ForeignKey*, const Table*>> checked_foreign_keys(const TablePlan& plan) const;
 };
