@@ -243,9 +243,11 @@ int run_import_command(int argc, char** argv) {
       "target", "target database (libpq URI or key=value); default pgtote.yml target, DATABASE_URL, .env, PG*",
       cxxopts::value<std::string>(), "URL")("dry-run", "report what the import would do and write nothing")(
       "existing", "rows whose key exists: update (default), keep, fail",
-      cxxopts::value<std::string>()->default_value("update"), "MODE")(
-      "skip-conflicts", "skip rows that collide on another unique key (and rows that lose their parent with them)")(
-      "ignore-missing-columns", "import the columns the target has; drop the snapshot's others (and say which)")(
+      cxxopts::value<std::string>()->default_value("update"),
+      "MODE")("skip-conflicts",
+              "skip rows that collide on a unique key or index or an exclusion constraint (and rows that lose their "
+              "parent with them)")("ignore-missing-columns",
+                                   "import the columns the target has; drop the snapshot's others (and say which)")(
       "allow-lossy", "store values a narrower target column rounds or trims (each is still listed)")(
       "require-anonymized", "refuse a snapshot that was not anonymized, before touching the target")(
       "yes", "write to a target whose host is not local (also PGTOTE_ALLOW_REMOTE=1)")(
