@@ -308,12 +308,16 @@ AnonymizePlan plan_anonymization(const AnonymizeSpec& spec, const std::vector<co
   return Planner(spec, tables, virtual_foreign_keys).run();
 }
 
+std::string sql_transform_expression(const Column& column, const ColumnAnonymization& transform) {
+  return "CAST((" + transform.value + ") AS " + column.type + ")";
+}
+
 std::vector<std::string> anonymized_select_list(const Table& table, const TableAnonymization& plan) {
   std::vector<std::string> list;
   for (size_t i = 0; i < table.columns.size(); ++i) {
     const Column& column = table.columns[i];
     if (i < plan.columns.size() && plan.columns[i].kind == TransformKind::sql)
-      list.push_back("CAST((" + plan.columns[i].value + ") AS " + column.type + ") AS " + quote_ident(column.name));
+      list.push_back(sql_transform_expression(column, plan.columns[i]) + " AS " + quote_ident(column.name));
     else
       list.push_back(quote_ident(column.name));
   }

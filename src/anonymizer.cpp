@@ -74,13 +74,6 @@ const ValueRewriter* Anonymizer::table(size_t position) const {
   return position < rewriters_.size() ? rewriters_[position].get() : nullptr;
 }
 
-std::vector<std::string> Anonymizer::select_list(size_t position, const Table& table) const {
-  if (position >= plan_.tables.size()) return {};
-  for (const auto& column : plan_.tables[position].columns)
-    if (column.kind == TransformKind::sql) return anonymized_select_list(table, plan_.tables[position]);
-  return {};
-}
-
 uint64_t Anonymizer::remembered_outputs() const {
   uint64_t n = 0;
   for (const auto& d : owned_domains_) {

@@ -261,7 +261,7 @@ static void apply_sql_transforms(const AnonymizePlan& anonymize, std::vector<Exp
     const auto& columns = anonymize.tables[i].columns;
     for (size_t c = 0; c < columns.size() && c < plans[i].select_list.size(); ++c)
       if (columns[c].kind == TransformKind::sql)
-        plans[i].select_list[c] = "CAST((" + columns[c].value + ") AS " + plans[i].table->columns[c].type + ")";
+        plans[i].select_list[c] = sql_transform_expression(plans[i].table->columns[c], columns[c]);
   }
 }
 

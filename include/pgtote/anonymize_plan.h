@@ -54,8 +54,12 @@ struct AnonymizePlan {
 AnonymizePlan plan_anonymization(const AnonymizeSpec& spec, const std::vector<const Table*>& tables,
                                  const std::vector<VirtualForeignKey>& virtual_foreign_keys = {});
 
+// How the source reads a column with an `sql` transform: `CAST((expression) AS type)`, so its
+// type stays the column's.
+std::string sql_transform_expression(const Column& column, const ColumnAnonymization& transform);
+
 // The select list that reads `table` for export: each column quoted, except those with an `sql`
-// transform, read as `CAST((expression) AS type) AS "column"` so their type stays the column's.
+// transform, read as `sql_transform_expression(...) AS "column"`.
 std::vector<std::string> anonymized_select_list(const Table& table, const TableAnonymization& plan);
 
 }  // namespace pgtote

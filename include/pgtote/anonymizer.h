@@ -25,9 +25,6 @@ class Anonymizer {
   // client-side transform. Safe to use from several threads at once.
   const ValueRewriter* table(size_t position) const;
 
-  // The select list that reads the table at `position` (its `sql` transforms evaluated by the
-  // source); empty when it has none.
-  std::vector<std::string> select_list(size_t position, const Table& table) const;
 
   // Transforms one value of column `column` of the table at `position`: `null` and `value` in,
   // the new ones out (`scratch` may hold the text). Throws Error naming the column when the
