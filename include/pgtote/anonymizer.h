@@ -25,7 +25,6 @@ class Anonymizer {
   // client-side transform. Safe to use from several threads at once.
   const ValueRewriter* table(size_t position) const;
 
-
   // Transforms one value of column `column` of the table at `position`: `null` and `value` in,
   // the new ones out (`scratch` may hold the text). Throws Error naming the column when the
   // value is malformed or a unique domain has no free output left.
