@@ -14,6 +14,7 @@
 #include "pgtote/error.h"
 #include "pgtote/exporter.h"
 #include "pgtote/importer.h"
+#include "pgtote/match_map.h"
 #include "pgtote/report.h"
 #include "pgtote/schema_drift.h"
 #include "pgtote/snapshot_reader.h"
@@ -259,6 +260,13 @@ int run_import_command(int argc, char** argv) {
               "N")("disable-triggers", "do not fire the target's triggers (needs a superuser role)")(
       "report", "write the statistics as JSON to FILE", cxxopts::value<std::string>(), "FILE")(
       "q,quiet", "no progress, no statistics")("h,help", "show this help");
+  options.add_options("Identity")(
+      "match",
+      "match TABLE's rows on a business key (COL[,COL]), keeping the target's ids, or give every row a new id "
+      "(TABLE=new); references are rewritten; beats pgtote.yml match: per table; repeatable",
+      cxxopts::value<std::vector<std::string>>(), "TABLE=COL[,COL]")(
+      "refuse-identity-changes",
+      "refuse (exit 7) an update that changes the value of a unique key (the target's row may be another one)");
   add_selection_options(options);
   add_config_option(options);
   options.parse_positional({"file"});
@@ -291,6 +299,14 @@ int run_import_command(int argc, char** argv) {
   import_options.continue_on_error = args.count("continue-on-error") > 0;
   import_options.show_diff = args["show-diff"].as<int>();
   import_options.disable_triggers = args.count("disable-triggers") > 0;
+  std::vector<MatchRule> flag_rules;
+  if (args.count("match"))
+    for (const auto& text : rejoin_match_flags(args["match"].as<std::vector<std::string>>()))
+      flag_rules.push_back(parse_match_flag(text));
+  import_options.match = merge_match_rules(config.match, flag_rules);
+  import_options.match_map_schema = config.match_map_schema.value_or("pgtote");
+  import_options.virtual_foreign_keys = config.subset.virtual_foreign_keys;
+  import_options.refuse_identity_changes = args.count("refuse-identity-changes") > 0;
   bool quiet = args.count("quiet") > 0;
   import_options.progress = !quiet;
 
@@ -379,6 +395,32 @@ int run_diff_command(int argc, char** argv) {
   return static_cast<int>(ExitCode::drift);
 }
 
+int run_map_command(int argc, char** argv) {
+  cxxopts::Options options("map", "Lists the id mapping imports with match rules keep in the target.");
+  options.add_options()("target",
+                        "target database (libpq URI or key=value); default pgtote.yml target, DATABASE_URL, .env, PG*",
+                        cxxopts::value<std::string>(), "URL")("h,help", "show this help");
+  add_config_option(options);
+  auto args = parse(options, argc, argv);
+  if (wants_help(options, args)) return 0;
+  Config config = config_from(args);
+  std::string schema = config.match_map_schema.value_or("pgtote");
+  Connection connection = Connection::open(connection_from(args, "target", config).conninfo);
+  if (!match_map_exists(connection, schema)) {
+    std::cerr << "no id mapping in " << connection.describe() << " (no " << schema
+              << ".match_map: nothing was imported there with match rules)\n";
+    return 0;
+  }
+  auto entries = read_match_map(connection, schema);
+  std::cout << "source\ttable\tsnapshot key\ttarget key\trecorded at\n";
+  for (const auto& e : entries)
+    std::cout << e.source_database << "\t" << e.table << "\t" << e.snapshot_key << "\t" << e.target_key << "\t"
+              << e.recorded_at << "\n";
+  std::cerr << entries.size() << " mapped row" << (entries.size() == 1 ? "" : "s") << " in " << schema
+            << ".match_map (DROP SCHEMA " << schema << " CASCADE forgets them)\n";
+  return 0;
+}
+
 int run_init_command(int argc, char** argv) {
   cxxopts::Options options(
       "init", "Writes a commented starter pgtote.yml for the framework this folder uses; never overwrites.");
@@ -405,6 +447,7 @@ const Command commands[] = {
     {"export", "write the source database's tables into a JSON snapshot", run_export_command},
     {"import", "replay a snapshot into the target database (upserts, --dry-run)", run_import_command},
     {"diff", "report how the target's schema differs from a snapshot or a source", run_diff_command},
+    {"map", "list the id mapping imports with match rules keep in the target", run_map_command},
     {"order", "print the tables in foreign-key dependency order", run_order_command},
     {"inspect", "print a snapshot's header, tables, row counts and keys", run_inspect_command},
     {"init", "write a commented starter pgtote.yml for this folder's framework", run_init_command},

@@ -139,6 +139,7 @@ class ConfigReader {
   void read_top(const YAML::Node& root, Config& config) const;
   void read_subset(const YAML::Node& node, SubsetSpec& subset) const;
   void read_anonymize(const YAML::Node& node, AnonymizeSpec& anonymize) const;
+  void read_match(const YAML::Node& node, std::vector<MatchRule>& rules) const;
   AnonymizeTransform transform(const YAML::Node& node, const std::string& key,
                                std::vector<AnonymizeJsonPath>* json_paths) const;
 
@@ -149,9 +150,19 @@ class ConfigReader {
 };
 
 void ConfigReader::read_top(const YAML::Node& root, Config& config) const {
-  static const std::vector<std::string> known = {"source",  "target",     "tables",         "exclude_tables",
-                                                 "schemas", "skip_audit", "audit_patterns", "include_migration_tables",
-                                                 "jobs",    "subset",     "anonymize"};
+  static const std::vector<std::string> known = {"source",
+                                                 "target",
+                                                 "tables",
+                                                 "exclude_tables",
+                                                 "schemas",
+                                                 "skip_audit",
+                                                 "audit_patterns",
+                                                 "include_migration_tables",
+                                                 "jobs",
+                                                 "subset",
+                                                 "anonymize",
+                                                 "match",
+                                                 "match_map_schema"};
   for (const auto& [key, value] : entries(root, "", known)) {
     if (value.IsNull()) continue;  // `key:` with nothing after it: not set
     if (key == "source" || key == "target") {
@@ -175,6 +186,28 @@ void ConfigReader::read_top(const YAML::Node& root, Config& config) const {
       read_subset(value, config.subset);
     } else if (key == "anonymize") {
       read_anonymize(value, config.anonymize);
+    } else if (key == "match") {
+      read_match(value, config.match);
+    } else if (key == "match_map_schema") {
+      config.match_map_schema = text(value, key);
+      if (config.match_map_schema->empty()) fail(value, key, "expected a schema name");
+    }
+  }
+}
+
+// match: { schema.table: [column, ...] | new }
+void ConfigReader::read_match(const YAML::Node& node, std::vector<MatchRule>& rules) const {
+  for (const auto& [table, value] : entries(node, "match", {})) {
+    std::string path = "match." + table;
+    const YAML::Node& key_node = keys_.at(path);
+    int line = key_node.Mark().line;
+    std::string where = name_ + (line >= 0 ? ":" + std::to_string(line + 1) : "") + ": " + path;
+    if (value.IsScalar() && text(value, path) == "new") {
+      rules.push_back(make_match_rule(table, {}, true, where));
+    } else if (value.IsSequence()) {
+      rules.push_back(make_match_rule(table, texts(value, path), false, where));
+    } else {
+      fail(value, path, "expected a list of the business key's columns ([email]) or new, found " + type_name(value));
     }
   }
 }

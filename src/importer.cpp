@@ -11,6 +11,8 @@
 
 #include "pgtote/catalog.h"
 #include "pgtote/error.h"
+#include "pgtote/id_remap.h"
+#include "pgtote/identity_changes.h"
 #include "pgtote/import_plan.h"
 #include "pgtote/import_session.h"
 #include "pgtote/import_sql.h"
@@ -37,6 +39,8 @@ struct Importer : ImportSession {
   const std::function<void(const std::string&)>& notify;
   // Sequence positions before the first write of this run (or of the attempt before it).
   std::optional<SequencePositions>& sequences_before;
+  std::optional<IdRemap> remap;  // tables with match rules
+  std::string source_database;   // the snapshot's, naming the source in the persistent id mapping
 
   Importer(const ImportOptions& o, const std::function<void(const std::string&)>& n,
            std::optional<SequencePositions>& before)
@@ -73,6 +77,7 @@ struct Importer : ImportSession {
   // file -> plan -> stage, one table at a time as the snapshot streams by.
   std::vector<std::vector<size_t>> stage_all() {
     SnapshotReader reader(options.snapshot_path);
+    source_database = reader.info().database;
     if (options.require_anonymized) check_anonymized(reader.info(), options.snapshot_path);  // stdin: checked here
     std::set<size_t> cycle_members;  // tables written together with others: never copied directly
     for (const auto& component : reader.info().components)
@@ -131,8 +136,9 @@ struct Importer : ImportSession {
   // A first import of a table: the target table is empty, it is not part of a multi-table cycle,
   // and no parent of it waits in a stage (its rows would not be there yet).
   bool copies_directly(const TablePlan& plan, const std::set<size_t>& cycle_members) {
-    if (!options.direct_copy || options.dry_run || options.continue_on_error || options.snapshot_path == "-" ||
-        plan.columns.empty() || cycle_members.count(plan.position) || !converted_columns(plan).empty())
+    if (!options.direct_copy || options.dry_run || !options.match.empty() || options.continue_on_error ||
+        options.snapshot_path == "-" || plan.columns.empty() || cycle_members.count(plan.position) ||
+        !converted_columns(plan).empty())
       return false;
     // COPY fires triggers but not rules, and its count includes rows a trigger dropped: tables
     // with either go through the stage, where what was written is checked.
@@ -222,8 +228,11 @@ struct Importer : ImportSession {
   ImportResult run() {
     auto started = Clock::now();
     begin();
+    if (!options.match.empty()) remap.emplace(*this);  // rules checked before any row is staged
     auto components = stage_all();
+    if (remap) remap->remap(source_database);
     check_before_writing(*this);
+    check_identity_changes(*this);
     bool blocked = result.drift_blocks;
     if (options.continue_on_error && !options.dry_run) {
       // The server decides row by row; the checks' findings are reported, not blocking.
@@ -246,6 +255,7 @@ struct Importer : ImportSession {
     } else if (options.continue_on_error) {
       if (options.dry_run && options.show_diff > 0) show_diffs(*this);
       merge_level_by_level(groups, !options.dry_run);
+      if (remap) remap->record();
       bump_sequences();  // a dry run lists what would move and moves nothing
       connection.exec(options.dry_run ? "ROLLBACK" : "COMMIT");
       if (options.dry_run) note_sequences_moved();
@@ -255,7 +265,8 @@ struct Importer : ImportSession {
       // The dry run rehearses the writes and rolls back: exact by construction.
       if (options.dry_run) connection.exec("SAVEPOINT pgtote_rehearsal");
       result.ok = write_all(*this, groups);
-      if (result.ok) bump_sequences();  // a dry run lists what would move and moves nothing
+      if (result.ok && remap) remap->record();  // in the same transaction as the rows it maps
+      if (result.ok) bump_sequences();          // a dry run lists what would move and moves nothing
       if (result.ok && !options.dry_run) {
         connection.exec("COMMIT");
       } else if (options.dry_run) {

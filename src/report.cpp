@@ -141,6 +141,23 @@ void write_import_counts(JsonWriter& out, const TableImportStats& s, bool named)
 }
 }  // namespace
 
+namespace {
+// Tables with match rules: how their rows found target rows, and (--show-diff) the ids that move.
+std::string format_identity(const ImportResult& result) {
+  if (result.identity.empty()) return "";
+  std::string out = result.dry_run ? "\nidentity (how the snapshot's rows would find the target's):\n"
+                                   : "\nidentity (how the snapshot's rows found the target's):\n";
+  for (const auto& t : result.identity) {
+    out += "  " + t.table + " (match on " + t.match + "): " + std::to_string(t.by_key) + " matched by key, " +
+           std::to_string(t.by_mapping) + " matched by mapping, " + std::to_string(t.fresh) + " new";
+    if (!t.fresh_ids.empty()) out += " (ids " + t.fresh_ids + ")";
+    out += "\n";
+    for (const auto& moved : t.remapped) out += "    " + moved + "\n";
+  }
+  return out;
+}
+}  // namespace
+
 std::string format_import_stats(const ImportResult& result) {
   size_t width = name_width(result.tables);
   bool dry = result.dry_run;
@@ -165,6 +182,7 @@ std::string format_import_stats(const ImportResult& result) {
   };
   for (const auto& t : result.tables) line(t.schema + "." + t.name, t);
   line("total (" + std::to_string(result.tables.size()) + " tables)", result.totals);
+  out += format_identity(result);
   if (!result.drift.empty()) {
     out += "\nschema drift (the target against the snapshot):\n";
     for (const auto& item : result.drift)
@@ -211,6 +229,26 @@ std::string import_report_json(const ImportResult& result) {
            out.end_array();
            out.key("totals");
            write_import_counts(out, result.totals, false);
+           if (!result.identity.empty()) {
+             out.key("identity");
+             out.start_array();
+             for (const auto& t : result.identity) {
+               out.start_object();
+               out.key("table");
+               out.string(t.table);
+               out.key("match");
+               out.string(t.match);
+               for (auto [key, value] :
+                    {std::pair{"matched_by_key", t.by_key}, {"matched_by_mapping", t.by_mapping}, {"new", t.fresh}}) {
+                 out.key(key);
+                 out.integer(static_cast<int64_t>(value));
+               }
+               out.key("new_ids");
+               out.string(t.fresh_ids);
+               out.end_object();
+             }
+             out.end_array();
+           }
            out.end_object();
          }) +
          "\n";

@@ -8,6 +8,7 @@
 
 #include "pgtote/anonymize_spec.h"
 #include "pgtote/env_expansion.h"
+#include "pgtote/match_keys.h"
 #include "pgtote/subset_spec.h"
 
 namespace pgtote {
@@ -28,6 +29,8 @@ struct Config {
   std::optional<int> jobs;                                 // -j
   SubsetSpec subset;
   AnonymizeSpec anonymize;
+  std::vector<MatchRule> match;                 // `match:` (import): business keys, or new
+  std::optional<std::string> match_map_schema;  // where the import keeps its id mapping
 };
 
 // Parses a config file's text. `name` starts every message ("pgtote.yml:12: ..."); `lookup`

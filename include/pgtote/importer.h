@@ -8,8 +8,10 @@
 #include <vector>
 
 #include "pgtote/connection_target.h"
+#include "pgtote/match_keys.h"
 #include "pgtote/resilient_merge.h"
 #include "pgtote/schema_drift.h"
+#include "pgtote/subset_spec.h"
 #include "pgtote/table_filter.h"
 
 namespace pgtote {
@@ -36,6 +38,13 @@ struct ImportOptions {
   bool disable_triggers = false;
   int show_diff = 0;  // changed rows shown per table in --dry-run
   bool progress = true;
+  // Copying between id spaces (match_keys.h, id_remap.h): tables matched on a business key or
+  // always new, the schema of the persistent id mapping, and the config's virtual foreign keys,
+  // whose columns are rewritten like declared ones.
+  std::vector<MatchRule> match;
+  std::string match_map_schema = "pgtote";
+  std::vector<VirtualForeignKey> virtual_foreign_keys;
+  bool refuse_identity_changes = false;  // an update that changes a unique key's value blocks (exit 7)
 };
 
 struct TableImportStats {
@@ -61,16 +70,30 @@ struct ImportProblem {
   std::vector<std::string> examples;
 };
 
+// How the rows of a table with a match rule found their target rows (id_remap.h).
+struct TableIdentity {
+  std::string table;  // schema.name
+  std::string match;  // the business key ("email", "(organization_id, user_id)") or "new"
+  uint64_t by_key = 0;
+  uint64_t by_mapping = 0;  // rows an earlier import of the same source inserted
+  uint64_t fresh = 0;       // new rows, with new ids
+  // The ids the new rows get ("11, 12, 13 ..."), or where they come from when they cannot be
+  // known without drawing from a sequence ("from sequence", "from the column's default").
+  std::string fresh_ids;
+  std::vector<std::string> remapped;  // --show-diff: "5 -> 12" (snapshot id -> target id)
+};
+
 struct ImportResult {
   bool dry_run = false;
   bool ok = true;  // the import succeeded (or, in a dry run, would)
   std::vector<TableImportStats> tables;
   TableImportStats totals;
   std::vector<ImportProblem> problems;
-  std::vector<std::string> diffs;     // --show-diff lines
-  std::vector<DriftItem> drift;       // how the target's tables differ from the snapshot's
-  bool drift_blocks = false;          // blocking drift: nothing is written (exit code drift)
-  std::vector<RejectedRow> rejected;  // --continue-on-error: rows the server refused
+  std::vector<std::string> diffs;       // --show-diff lines
+  std::vector<DriftItem> drift;         // how the target's tables differ from the snapshot's
+  bool drift_blocks = false;            // blocking drift: nothing is written (exit code drift)
+  std::vector<RejectedRow> rejected;    // --continue-on-error: rows the server refused
+  std::vector<TableIdentity> identity;  // tables with a match rule, in snapshot order
 };
 
 // Throws Error for failures that stop the import outright (connection, snapshot, drift, a

@@ -1,0 +1,64 @@
+// Copying between id spaces: a table with a match rule gets a map (snapshot id -> target id) from
+// its business key, the persistent mapping and fresh ids; every column that references a remapped
+// table (declared, self, cycle, composite or virtual foreign key) is rewritten in its stage before
+// the checks and the writes, which then run as for any import. Set-based: a few statements per
+// table and per referencing column, never one per row.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "pgtote/import_session.h"
+#include "pgtote/match_keys.h"
+
+namespace pgtote {
+
+class IdRemap {
+ public:
+  // Checks every rule against the target's catalog (read already), before any row is staged.
+  // Throws Error(usage) for tables or columns the target lacks, Error(drift) for keys it does not
+  // make unique and NOT NULL.
+  explicit IdRemap(ImportSession& session);
+
+  // After staging: matches rows, builds the maps, rewrites the stages; counts go to
+  // session.result.identity, references no map knows to session.result.problems.
+  void remap(const std::string& source_database);
+  // After the writes, in the import's transaction: records every map in the persistent mapping.
+  void record();
+
+ private:
+  struct Remapped {
+    size_t plan = 0;
+    const MatchRule* rule = nullptr;
+    std::string id;       // the remapped primary key column
+    std::string id_type;  // its type in the target
+    std::string map;      // its temporary map table
+  };
+  using ColumnRef = std::pair<size_t, std::string>;  // plan, column
+  struct Source {
+    size_t remapped = 0;  // index into remapped_: whose map rewrites the column
+    std::string when;     // a virtual foreign key's condition on the row (polymorphic columns)
+  };
+
+  void use_match_key(TablePlan& plan, const MatchRule& rule);
+  void find_sources();
+  void rewrite(const ColumnRef& column);
+  void rewrite_with(const ColumnRef& column, const Source& source);
+  void build_map(Remapped& r);
+  std::string fresh_ids(const Remapped& r, std::vector<std::optional<std::string>>& params, std::string& shown);
+  void count(const Remapped& r);
+
+  ImportSession& session_;
+  std::vector<std::pair<const MatchRule*, MatchShape>> rules_;  // those whose table is in the target
+  std::vector<Remapped> remapped_;                              // in snapshot order
+  std::map<ColumnRef, std::vector<Source>> sources_;            // the maps that apply to a column
+  std::set<ColumnRef> rewritten_;
+  bool map_exists_ = false;
+  std::string source_database_;
+};
+
+}  // namespace pgtote

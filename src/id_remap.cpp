@@ -1,0 +1,341 @@
+// Remapping ids for tables with match rules; see id_remap.h. Every identifier comes from the
+// target's catalog and is quoted; the source's name and the sequences go as bound parameters.
+#include "pgtote/id_remap.h"
+
+#include <algorithm>
+
+#include "pgtote/error.h"
+#include "pgtote/match_map.h"
+#include "pgtote/sql_quote.h"
+
+namespace pgtote {
+
+namespace {
+
+constexpr int example_limit = 5;
+constexpr int shown_ids = 5;
+
+std::string stage_of(const TablePlan& plan) { return "pg_temp." + quote_ident(plan.stage); }
+std::string col(const std::string& alias, const std::string& column) { return alias + "." + quote_ident(column); }
+
+// "schema.table(a, b)" of a virtual foreign key: table and columns.
+bool parse_reference(const std::string& text, std::string& schema, std::string& table,
+                     std::vector<std::string>& columns) {
+  size_t open = text.find('('), dot = text.find('.');
+  if (open == std::string::npos || dot == std::string::npos || dot > open || text.back() != ')') return false;
+  schema = text.substr(0, dot);
+  table = text.substr(dot + 1, open - dot - 1);
+  std::string inside = text.substr(open + 1, text.size() - open - 2);
+  columns.clear();
+  for (size_t start = 0;;) {
+    size_t comma = inside.find(',', start);
+    std::string c = inside.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    c.erase(0, c.find_first_not_of(' '));
+    c.erase(c.find_last_not_of(' ') + 1);
+    columns.push_back(c);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return true;
+}
+
+bool draws_from_sequence(const Column& column) {
+  return column.sequence && (!column.identity.empty() ||
+                             (column.default_expr && column.default_expr->find("nextval(") != std::string::npos));
+}
+
+}  // namespace
+
+IdRemap::IdRemap(ImportSession& session) : session_(session) {
+  for (const auto& rule : session_.options.match) {
+    const Table* target = find_match_table(rule, session_.target_tables);
+    if (!target)
+      throw Error(ExitCode::usage, "match " + rule.qualified_name() +
+                                       ": the target database has no such table (match: in the config, or --match)");
+    rules_.push_back({&rule, check_match_rule(rule, *target)});
+  }
+}
+
+// A key that holds the whole primary key (or a table without one): rows match on the rule's
+// columns, whose references are rewritten first like every other reference.
+void IdRemap::use_match_key(TablePlan& plan, const MatchRule& rule) {
+  if (plan.target->primary_key.empty()) plan.key = rule.columns;
+  plan.key_source = "match key " + key_text(rule.columns);
+  for (auto& column : plan.columns)
+    column.in_key = std::find(plan.key.begin(), plan.key.end(), column.name) != plan.key.end();
+}
+
+// Which columns hold ids of a remapped table: its primary key, then (to a fixed point) every
+// column a foreign key (declared or virtual) points from at such a column, in any staged table.
+void IdRemap::find_sources() {
+  struct Edge {
+    size_t child;
+    std::string column;
+    size_t parent;
+    std::string parent_column;
+    std::string when;
+  };
+  std::vector<Edge> edges;
+  auto& plans = session_.plans;
+  for (size_t c = 0; c < plans.size(); ++c) {
+    const TablePlan& child = plans[c];
+    if (child.skipped || child.direct) continue;
+    for (const auto& fk : child.target->foreign_keys) {
+      const TablePlan* parent = session_.staged_plan(fk.ref_schema, fk.ref_table);
+      if (!parent) continue;
+      for (size_t i = 0; i < fk.columns.size() && i < fk.ref_columns.size(); ++i)
+        if (writes_all(child, {fk.columns[i]}))
+          edges.push_back({c, fk.columns[i], parent->position, fk.ref_columns[i], ""});
+    }
+  }
+  for (const auto& key : session_.options.virtual_foreign_keys) {
+    std::string from_schema, from_table, to_schema, to_table;
+    std::vector<std::string> from_columns, to_columns;
+    if (!parse_reference(key.from, from_schema, from_table, from_columns) ||
+        !parse_reference(key.to, to_schema, to_table, to_columns) || from_columns.size() != to_columns.size())
+      continue;  // the config reader refused malformed ones already
+    const TablePlan* child = session_.staged_plan(from_schema, from_table);
+    const TablePlan* parent = session_.staged_plan(to_schema, to_table);
+    if (!child || !parent) continue;
+    for (size_t i = 0; i < from_columns.size(); ++i)
+      if (writes_all(*child, {from_columns[i]}))
+        edges.push_back({child->position, from_columns[i], parent->position, to_columns[i], key.when});
+  }
+  for (size_t r = 0; r < remapped_.size(); ++r) sources_[{remapped_[r].plan, remapped_[r].id}].push_back({r, ""});
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& e : edges) {
+      auto parent = sources_.find({e.parent, e.parent_column});
+      if (parent == sources_.end()) continue;
+      auto& child = sources_[{e.child, e.column}];
+      for (const auto& p : parent->second) {
+        Source s{p.remapped, e.when.empty() ? p.when : e.when};
+        bool known = std::any_of(child.begin(), child.end(),
+                                 [&](const Source& c) { return c.remapped == s.remapped && c.when == s.when; });
+        if (known || (!p.when.empty() && !e.when.empty())) continue;  // two conditions: not followed
+        child.push_back(s);
+        changed = true;
+      }
+    }
+  }
+}
+
+// Rewrites one column of a stage with its source's map. A reference no map knows names a row the
+// snapshot does not hold: its value means another row in the target's id space, so it blocks.
+void IdRemap::rewrite(const ColumnRef& column) {
+  if (!rewritten_.insert(column).second) return;
+  for (const auto& source : sources_.at(column)) rewrite_with(column, source);
+}
+
+void IdRemap::rewrite_with(const ColumnRef& column, const Source& how) {
+  const TablePlan& plan = session_.plans[column.first];
+  const Remapped& source = remapped_[how.remapped];
+  std::string c = col("s", column.second), map = "pg_temp." + quote_ident(source.map);
+  std::string condition = how.when.empty() ? "" : " AND (" + how.when + ")";
+  bool own_id = column.first == source.plan && column.second == source.id;
+  if (!own_id) {
+    std::string row = plan.rows_by_position ? "0" : col("s", plan.row_column);
+    Result r = session_.connection.exec("SELECT count(*) OVER (), " + row + ", " + c + "::text FROM " + stage_of(plan) +
+                                        " s WHERE " + c + " IS NOT NULL" + condition +
+                                        " AND NOT EXISTS (SELECT 1 FROM " + map + " m WHERE m.snapshot_id = " + c +
+                                        ") ORDER BY 2 LIMIT " + std::to_string(example_limit));
+    if (r.rows() > 0) {
+      const std::string parent = session_.plans[source.plan].snapshot.qualified_name();
+      std::vector<std::string> examples;
+      for (int i = 0; i < r.rows(); ++i)
+        examples.push_back("row " + r.text(i, 1) + ": " + column.second + "=" + r.text(i, 2) + " names a row of " +
+                           parent + " the snapshot does not hold, and ids of " + parent +
+                           " are remapped (export the parent too)");
+      uint64_t n = static_cast<uint64_t>(r.number(0, 0));
+      session_.result.problems.push_back({plan.snapshot.qualified_name(), "unmapped reference", n, true, "", examples});
+      session_.stats[column.first].errors += n;
+    }
+  }
+  if (how.when.empty())
+    session_.connection.exec("UPDATE " + stage_of(plan) + " s SET " + quote_ident(column.second) +
+                             " = m.target_id FROM " + map + " m WHERE m.snapshot_id = " + c +
+                             " AND m.target_id IS NOT NULL");
+  else  // the condition names the row's columns unqualified: no other table in its scope
+    session_.connection.exec("UPDATE " + stage_of(plan) + " s SET " + quote_ident(column.second) +
+                             " = (SELECT m.target_id FROM " + map + " m WHERE m.snapshot_id = " + c + ") WHERE " + c +
+                             " IN (SELECT m.snapshot_id FROM " + map + " m WHERE m.target_id IS NOT NULL)" + condition);
+}
+
+// The fresh ids of the rows nothing matched, in snapshot id order: drawn from the column's
+// sequence (a dry run predicts them from the sequence's state without drawing), else its default,
+// else the snapshot's own id when the target does not use it. `shown` says which, for the report.
+std::string IdRemap::fresh_ids(const Remapped& r, std::vector<std::optional<std::string>>& params, std::string& shown) {
+  const TablePlan& plan = session_.plans[r.plan];
+  const Column& id = *plan.target->find_column(r.id);
+  std::string x = col("x", "id"), cast = "::" + r.id_type;
+  if (draws_from_sequence(id)) {
+    shown = "ids";
+    if (!session_.options.dry_run) {
+      params.push_back(*id.sequence);
+      return "pg_catalog.nextval($1::pg_catalog.regclass)" + cast;
+    }
+    Result state = session_.connection.exec(
+        "SELECT last_value, is_called, (SELECT s.seqincrement FROM pg_catalog.pg_sequence s WHERE s.seqrelid = "
+        "$1::pg_catalog.regclass) FROM " +
+            *id.sequence,
+        {*id.sequence});
+    long long last = state.number(0, 0), step = state.number(0, 2);
+    bool called = state.text(0, 1) == "t";
+    params.push_back(std::to_string(called ? last : last - step));
+    params.push_back(std::to_string(step));
+    return "($1::bigint + $2::bigint * pg_catalog.row_number() OVER (ORDER BY " + x + "))" + cast;
+  }
+  if (id.default_expr) {
+    shown = id.default_expr->find("nextval(") != std::string::npos ? "from sequence" : "from the column's default";
+    return "(" + *id.default_expr + ")" + cast;
+  }
+  shown = "ids";
+  std::string target = table_ref(*plan.target);
+  return "CASE WHEN NOT EXISTS (SELECT 1 FROM " + target + " t WHERE " + col("t", r.id) + " = " + x +
+         ") AND NOT EXISTS (SELECT 1 FROM pg_temp." + quote_ident(r.map) + " m WHERE m.target_id = " + x + ") THEN " +
+         x + " END";
+}
+
+// snapshot id -> target id: by business key, then by the persistent mapping (a row an earlier
+// import of this source inserted, still in the target and not taken), then fresh.
+void IdRemap::build_map(Remapped& r) {
+  const TablePlan& plan = session_.plans[r.plan];
+  Connection& connection = session_.connection;
+  std::string stage = stage_of(plan), target = table_ref(*plan.target), map = "pg_temp." + quote_ident(r.map);
+  std::string sid = col("s", r.id), tid = col("t", r.id);
+  connection.exec("CREATE TEMPORARY TABLE " + map + " AS SELECT " + sid + " AS snapshot_id, " + sid +
+                  " AS target_id, ''::text AS how FROM " + stage + " s WITH NO DATA");
+  if (!r.rule->fresh) {
+    std::string on;
+    for (const auto& c : r.rule->columns) on += (on.empty() ? "" : " AND ") + col("t", c) + " = " + col("s", c);
+    connection.exec("INSERT INTO " + map + " SELECT " + sid + ", " + tid + ", 'key' FROM " + stage + " s JOIN " +
+                    target + " t ON " + on);
+  }
+  connection.exec("CREATE INDEX ON " + map + " (snapshot_id); CREATE INDEX ON " + map + " (target_id)");
+  if (map_exists_)
+    connection.exec("INSERT INTO " + map + " SELECT " + sid + ", " + tid + ", 'mapping' FROM " + stage + " s JOIN " +
+                        match_map_table(session_.options.match_map_schema) +
+                        " mm ON mm.source_database = $1 AND mm.table_name = $2 AND mm.snapshot_key = " + sid +
+                        "::text JOIN " + target + " t ON " + tid + " = mm.target_key::" + r.id_type +
+                        " WHERE NOT EXISTS (SELECT 1 FROM " + map + " m WHERE m.snapshot_id = " + sid +
+                        ") AND NOT EXISTS (SELECT 1 FROM " + map + " m WHERE m.target_id = " + tid + ")",
+                    {source_database_, plan.target->qualified_name()});
+  std::vector<std::optional<std::string>> params;
+  std::string shown;
+  std::string fresh = fresh_ids(r, params, shown);
+  // The rows in order, numbered by the subquery, so ids are drawn in snapshot id order.
+  connection.exec("INSERT INTO " + map + " SELECT x.id, " + fresh + ", 'new' FROM (SELECT " + sid + " AS id FROM " +
+                      stage + " s WHERE NOT EXISTS (SELECT 1 FROM " + map + " m WHERE m.snapshot_id = " + sid +
+                      ") ORDER BY 1 OFFSET 0) x",
+                  params);
+  connection.exec("ANALYZE " + map);
+  TableIdentity identity;
+  identity.table = plan.snapshot.qualified_name();
+  identity.match = r.rule->describe();
+  Result counts = connection.exec(
+      "SELECT count(*) FILTER (WHERE how = 'key'), count(*) FILTER (WHERE how = "
+      "'mapping'), count(*) FILTER (WHERE how = 'new') FROM " +
+      map);
+  identity.by_key = static_cast<uint64_t>(counts.number(0, 0));
+  identity.by_mapping = static_cast<uint64_t>(counts.number(0, 1));
+  identity.fresh = static_cast<uint64_t>(counts.number(0, 2));
+  if (shown == "ids" && identity.fresh > 0) {
+    Result ids = connection.exec("SELECT target_id::text FROM " + map +
+                                 " WHERE how = 'new' AND target_id IS NOT NULL ORDER BY snapshot_id LIMIT " +
+                                 std::to_string(shown_ids + 1));
+    for (int i = 0; i < ids.rows() && i < shown_ids; ++i) identity.fresh_ids += (i ? ", " : "") + ids.text(i, 0);
+    if (ids.rows() > shown_ids) identity.fresh_ids += ", ...";
+  } else if (identity.fresh > 0) {
+    identity.fresh_ids = shown;
+  }
+  if (session_.options.show_diff > 0) {
+    Result moved = connection.exec("SELECT snapshot_id::text, target_id::text FROM " + map +
+                                   " WHERE target_id IS DISTINCT FROM snapshot_id ORDER BY snapshot_id LIMIT " +
+                                   std::to_string(session_.options.show_diff));
+    for (int i = 0; i < moved.rows(); ++i)
+      identity.remapped.push_back(r.id + " " + moved.text(i, 0) + " -> " +
+                                  (moved.is_null(i, 1) ? "(none)" : moved.text(i, 1)));
+  }
+  Result stuck = connection.exec("SELECT count(*), string_agg(snapshot_id::text, ', ' ORDER BY snapshot_id) FROM " +
+                                 map + " WHERE target_id IS NULL");
+  if (stuck.number(0, 0) > 0) {
+    uint64_t n = static_cast<uint64_t>(stuck.number(0, 0));
+    session_.result.problems.push_back({identity.table,
+                                        "no free id",
+                                        n,
+                                        true,
+                                        "",
+                                        {r.id + " has no default and the target already uses the snapshot's ids " +
+                                         stuck.text(0, 1) + " (give the column a default or identity)"}});
+    session_.stats[r.plan].errors += n;
+  }
+  session_.result.identity.push_back(std::move(identity));
+}
+
+void IdRemap::remap(const std::string& source_database) {
+  source_database_ = source_database;
+  for (const auto& [rule, shape] : rules_) {
+    const TablePlan* staged = session_.staged_plan(rule->schema, rule->table);
+    if (!staged) continue;  // not in this snapshot, or left out
+    TablePlan& plan = session_.plans[staged->position];
+    std::vector<std::string> needed = rule->columns;
+    if (!shape.id_column.empty()) needed.push_back(shape.id_column);
+    for (const auto& c : needed)
+      if (!writes_all(plan, {c}))
+        throw Error(ExitCode::drift, "match " + rule->qualified_name() + " on " + rule->describe() +
+                                         ": the snapshot's table has no column " + c);
+    if (shape.id_column.empty()) {
+      use_match_key(plan, *rule);
+      continue;
+    }
+    Remapped r;
+    r.plan = plan.position;
+    r.rule = rule;
+    r.id = shape.id_column;
+    r.id_type = plan.target->find_column(r.id)->type;
+    r.map = plan.stage + "_map";
+    plan.key_source = "primary key, remapped by match on " + rule->describe();
+    remapped_.push_back(r);
+  }
+  std::sort(remapped_.begin(), remapped_.end(), [](const Remapped& a, const Remapped& b) { return a.plan < b.plan; });
+  find_sources();
+  map_exists_ = !remapped_.empty() && match_map_exists(session_.connection, session_.options.match_map_schema);
+  // Parents first: a business key made of references is rewritten before the table is matched.
+  for (size_t i = 0; i < remapped_.size(); ++i) {
+    for (const auto& c : remapped_[i].rule->columns) {
+      auto sources = sources_.find({remapped_[i].plan, c});
+      if (sources == sources_.end()) continue;
+      for (const auto& source : sources->second)
+        if (source.remapped >= i)
+          throw Error(ExitCode::usage, "match " + remapped_[i].rule->qualified_name() + " on " +
+                                           remapped_[i].rule->describe() + ": column " + c + " refers to " +
+                                           session_.plans[remapped_[source.remapped].plan].snapshot.qualified_name() +
+                                           ", whose ids are matched after it (a cycle): match on other columns");
+      rewrite(sources->first);
+    }
+    build_map(remapped_[i]);
+  }
+  for (const auto& [column, sources] : sources_) rewrite(column);
+}
+
+void IdRemap::record() {
+  if (remapped_.empty()) return;
+  Connection& connection = session_.connection;
+  ensure_match_map(connection, session_.options.match_map_schema);
+  for (const auto& r : remapped_) {
+    const TablePlan& plan = session_.plans[r.plan];
+    // Only rows that are in the target now (a skipped row got no id there); an unchanged entry
+    // is not written again.
+    connection.exec("INSERT INTO " + match_map_table(session_.options.match_map_schema) +
+                        " AS mm (source_database, table_name, snapshot_key, target_key) SELECT $1, $2, "
+                        "m.snapshot_id::text, m.target_id::text FROM pg_temp." +
+                        quote_ident(r.map) + " m WHERE m.target_id IS NOT NULL AND EXISTS (SELECT 1 FROM " +
+                        table_ref(*plan.target) + " t WHERE " + col("t", r.id) +
+                        " = m.target_id) ON CONFLICT (source_database, table_name, snapshot_key) DO UPDATE SET "
+                        "target_key = EXCLUDED.target_key, recorded_at = pg_catalog.now() WHERE mm.target_key <> "
+                        "EXCLUDED.target_key",
+                    {source_database_, plan.target->qualified_name()});
+  }
+}
+
+}  // namespace pgtote

@@ -1,0 +1,40 @@
+// The persistent id mapping's table: created on first use, read back by `pgtote map`.
+#include "pgtote/match_map.h"
+
+#include "pgtote/sql_quote.h"
+
+namespace pgtote {
+
+std::string match_map_table(const std::string& schema) { return quote_qualified(schema, "match_map"); }
+
+bool match_map_exists(Connection& connection, const std::string& schema) {
+  return !connection.exec("SELECT pg_catalog.to_regclass($1)", {match_map_table(schema)}).is_null(0, 0);
+}
+
+void ensure_match_map(Connection& connection, const std::string& schema) {
+  if (match_map_exists(connection, schema)) return;  // no CREATE privilege needed once it is there
+  connection.exec("CREATE SCHEMA IF NOT EXISTS " + quote_ident(schema));
+  connection.exec("CREATE TABLE IF NOT EXISTS " + match_map_table(schema) +
+                  " (source_database text NOT NULL, table_name text NOT NULL, snapshot_key text NOT NULL, "
+                  "target_key text NOT NULL, recorded_at timestamptz NOT NULL DEFAULT pg_catalog.now(), "
+                  "PRIMARY KEY (source_database, table_name, snapshot_key))");
+  connection.exec("COMMENT ON TABLE " + match_map_table(schema) +
+                  " IS 'pgtote: snapshot key -> target key of rows imported with match rules; DROP SCHEMA " +
+                  quote_ident(schema) + " CASCADE forgets them'");
+}
+
+std::vector<MatchMapEntry> read_match_map(Connection& connection, const std::string& schema) {
+  std::vector<MatchMapEntry> out;
+  if (!match_map_exists(connection, schema)) return out;
+  // Keys that are numbers sort as numbers (2 before 10), the rest as text.
+  Result r = connection.exec(
+      "SELECT source_database, table_name, snapshot_key, target_key, recorded_at::text FROM " +
+      match_map_table(schema) +
+      " ORDER BY 1, 2, (snapshot_key ~ '^-?[0-9]{1,18}$') DESC, CASE WHEN snapshot_key ~ '^-?[0-9]{1,18}$' THEN "
+      "snapshot_key::bigint END, snapshot_key");
+  for (int i = 0; i < r.rows(); ++i)
+    out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), r.text(i, 4)});
+  return out;
+}
+
+}  // namespace pgtote
