@@ -148,9 +148,12 @@ std::string format_identity(const ImportResult& result) {
   std::string out = result.dry_run ? "\nidentity (how the snapshot's rows would find the target's):\n"
                                    : "\nidentity (how the snapshot's rows found the target's):\n";
   for (const auto& t : result.identity) {
-    out += "  " + t.table + " (match on " + t.match + "): " + std::to_string(t.by_key) + " matched by key, " +
-           std::to_string(t.by_mapping) + " matched by mapping, " + std::to_string(t.fresh) + " new";
-    if (!t.fresh_ids.empty()) out += " (ids " + t.fresh_ids + ")";
+    bool fresh = t.match == "new";
+    out += "  " + t.table + (fresh ? " (new rows): " : " (match on " + t.match + "): ") +
+           (fresh ? "" : std::to_string(t.by_key) + " matched by key, ") + std::to_string(t.by_mapping) +
+           " matched by mapping, " + std::to_string(t.fresh) + " new";
+    if (!t.fresh_ids.empty())
+      out += std::string(t.fresh == 1 && t.fresh_ids.rfind("from ", 0) != 0 ? " (id " : " (ids ") + t.fresh_ids + ")";
     out += "\n";
     for (const auto& moved : t.remapped) out += "    " + moved + "\n";
   }

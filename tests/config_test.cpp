@@ -162,10 +162,11 @@ TEST_CASE("an empty file, a file of comments and empty values set nothing") {
 }
 
 TEST_CASE("unknown keys are refused with their line, at every level") {
-  CHECK(refusal("source: x\nmatch: {}\n") ==
-        "pgtote.yml:2: unknown key 'match' (top level takes: source, target, tables, exclude_tables, schemas, "
-        "skip_audit, audit_patterns, include_migration_tables, jobs, subset, anonymize)");
-  CHECK(refusal("match_map_schema: {}\n").find("pgtote.yml:1: unknown key 'match_map_schema'") == 0);
+  CHECK(refusal("source: x\nmatches: {}\n") ==
+        "pgtote.yml:2: unknown key 'matches' (top level takes: source, target, tables, exclude_tables, schemas, "
+        "skip_audit, audit_patterns, include_migration_tables, jobs, subset, anonymize, match, match_map_schema)");
+  CHECK(refusal("match_map_schema: {}\n").find("pgtote.yml:1: match_map_schema: expected a single value") == 0);
+  CHECK(refusal("match:\n  public.users: {}\n").find("pgtote.yml:2: match.public.users: expected a list") == 0);
   CHECK(refusal("subset:\n  start:\n    - table: public.a\n      limits: 3\n")
             .find("pgtote.yml:4: unknown key 'subset.start[0].limits' (subset.start[0] takes: table, where, limit, "
                   "order_by)") == 0);
