@@ -11,6 +11,7 @@
 #include "pgtote/config.h"
 #include "pgtote/config_starter.h"
 #include "pgtote/connection_target.h"
+#include "pgtote/delete_missing.h"
 #include "pgtote/error.h"
 #include "pgtote/exporter.h"
 #include "pgtote/importer.h"
@@ -267,6 +268,12 @@ int run_import_command(int argc, char** argv) {
       cxxopts::value<std::vector<std::string>>(), "TABLE=COL[,COL]")(
       "refuse-identity-changes",
       "refuse (exit 7) an update that changes the value of a unique key (the target's row may be another one)");
+  options.add_options("Deletes")(
+      "delete-missing",
+      "delete target rows the snapshot does not hold, in the tables it carries (children first; the dry run "
+      "counts ON DELETE CASCADE and SET NULL too)")(
+      "max-delete", "with --delete-missing: refuse the whole import when a table would lose more than N rows or P%",
+      cxxopts::value<std::string>(), "N|P%");
   add_selection_options(options);
   add_config_option(options);
   options.parse_positional({"file"});
@@ -307,6 +314,11 @@ int run_import_command(int argc, char** argv) {
   import_options.match_map_schema = config.match_map_schema.value_or("pgtote");
   import_options.virtual_foreign_keys = config.subset.virtual_foreign_keys;
   import_options.refuse_identity_changes = args.count("refuse-identity-changes") > 0;
+  import_options.delete_missing = args.count("delete-missing") > 0;
+  if (auto cap = optional_string(args, "max-delete")) {
+    if (!import_options.delete_missing) throw Error(ExitCode::usage, "--max-delete caps --delete-missing: give both");
+    import_options.max_delete = parse_delete_cap(*cap);
+  }
   bool quiet = args.count("quiet") > 0;
   import_options.progress = !quiet;
 

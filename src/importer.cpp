@@ -10,6 +10,7 @@
 #include <set>
 
 #include "pgtote/catalog.h"
+#include "pgtote/delete_missing.h"
 #include "pgtote/error.h"
 #include "pgtote/id_remap.h"
 #include "pgtote/identity_changes.h"
@@ -78,6 +79,7 @@ struct Importer : ImportSession {
   std::vector<std::vector<size_t>> stage_all() {
     SnapshotReader reader(options.snapshot_path);
     source_database = reader.info().database;
+    if (options.delete_missing) check_delete_scope(reader.info());
     if (options.require_anonymized) check_anonymized(reader.info(), options.snapshot_path);  // stdin: checked here
     std::set<size_t> cycle_members;  // tables written together with others: never copied directly
     for (const auto& component : reader.info().components)
@@ -265,6 +267,7 @@ struct Importer : ImportSession {
       // The dry run rehearses the writes and rolls back: exact by construction.
       if (options.dry_run) connection.exec("SAVEPOINT pgtote_rehearsal");
       result.ok = write_all(*this, groups);
+      if (result.ok && options.delete_missing) result.ok = delete_missing(*this, groups);
       if (result.ok && remap) remap->record();  // in the same transaction as the rows it maps
       if (result.ok) bump_sequences();          // a dry run lists what would move and moves nothing
       if (result.ok && !options.dry_run) {
@@ -280,6 +283,7 @@ struct Importer : ImportSession {
         connection.exec("ROLLBACK");
         note_sequences_moved();
         for (auto& s : stats) s.inserted = s.updated = s.unchanged = 0;
+        result.deletes.clear();  // rolled back with the rest
       }
     }
     for (auto& s : stats) {
@@ -313,6 +317,9 @@ ImportResult run_import(const ImportOptions& options, const std::function<void(c
   // opens it, before any row is read.
   if (options.require_anonymized && options.snapshot_path != "-")
     check_anonymized(SnapshotReader(options.snapshot_path).info(), options.snapshot_path);
+  if (options.delete_missing && options.continue_on_error)
+    throw Error(ExitCode::usage,
+                "--delete-missing and --continue-on-error go apart: deletes run in the import's one transaction");
   std::optional<SequencePositions> sequences_before;
   if (options.direct_copy) {
     try {

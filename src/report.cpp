@@ -161,6 +161,20 @@ std::string format_identity(const ImportResult& result) {
 }
 }  // namespace
 
+namespace {
+// --delete-missing: per table, the rows that go and what the server's ON DELETE actions did.
+std::string format_deletes(const ImportResult& result) {
+  if (result.deletes.empty()) return "";
+  std::string out =
+      result.dry_run ? "\ndeletes (--delete-missing; the import would delete):\n" : "\ndeletes (--delete-missing):\n";
+  for (const auto& d : result.deletes)
+    out += "  " + d.table + ": " + std::to_string(d.deleted) + " missing from the snapshot, " +
+           std::to_string(d.cascaded) + " by ON DELETE CASCADE, " + std::to_string(d.set_null) +
+           " references set to NULL or default (of " + std::to_string(d.rows_before) + " rows)\n";
+  return out;
+}
+}  // namespace
+
 std::string format_import_stats(const ImportResult& result) {
   size_t width = name_width(result.tables);
   bool dry = result.dry_run;
@@ -186,6 +200,7 @@ std::string format_import_stats(const ImportResult& result) {
   for (const auto& t : result.tables) line(t.schema + "." + t.name, t);
   line("total (" + std::to_string(result.tables.size()) + " tables)", result.totals);
   out += format_identity(result);
+  out += format_deletes(result);
   if (!result.drift.empty()) {
     out += "\nschema drift (the target against the snapshot):\n";
     for (const auto& item : result.drift)
@@ -232,6 +247,24 @@ std::string import_report_json(const ImportResult& result) {
            out.end_array();
            out.key("totals");
            write_import_counts(out, result.totals, false);
+           if (!result.deletes.empty()) {
+             out.key("deletes");
+             out.start_array();
+             for (const auto& d : result.deletes) {
+               out.start_object();
+               out.key("table");
+               out.string(d.table);
+               for (auto [key, value] : {std::pair{"deleted", d.deleted},
+                                         {"cascaded", d.cascaded},
+                                         {"set_null", d.set_null},
+                                         {"rows_before", d.rows_before}}) {
+                 out.key(key);
+                 out.integer(static_cast<int64_t>(value));
+               }
+               out.end_object();
+             }
+             out.end_array();
+           }
            if (!result.identity.empty()) {
              out.key("identity");
              out.start_array();

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,13 @@
 namespace pgtote {
 
 enum class ExistingRows { update, keep, fail };
+
+// --max-delete N or P%: the most rows one table may lose.
+struct DeleteCap {
+  uint64_t rows = 0;
+  double percent = 0;
+  bool is_percent = false;
+};
 
 struct ImportOptions {
   ConnectionTarget target;
@@ -45,6 +53,10 @@ struct ImportOptions {
   std::string match_map_schema = "pgtote";
   std::vector<VirtualForeignKey> virtual_foreign_keys;
   bool refuse_identity_changes = false;  // an update that changes a unique key's value blocks (exit 7)
+  // --delete-missing: delete target rows the snapshot does not hold, in the tables it carries;
+  // --max-delete caps the rows deleted per table (cascades included), as a count or a percentage.
+  bool delete_missing = false;
+  std::optional<DeleteCap> max_delete;
 };
 
 struct TableImportStats {
@@ -68,6 +80,15 @@ struct ImportProblem {
   bool blocking = true;  // false: skipped (--skip-conflicts) or left to the server (--continue-on-error)
   std::string note;      // what happens to these rows when they do not block
   std::vector<std::string> examples;
+};
+
+// Rows --delete-missing removes from one table, and what the server's ON DELETE actions did.
+struct TableDeletes {
+  std::string table;      // schema.name
+  uint64_t deleted = 0;   // target rows the snapshot does not hold
+  uint64_t cascaded = 0;  // rows ON DELETE CASCADE removed with them
+  uint64_t set_null = 0;  // rows whose reference ON DELETE SET NULL / SET DEFAULT changed
+  uint64_t rows_before = 0;
 };
 
 // How the rows of a table with a match rule found their target rows (id_remap.h).
@@ -94,6 +115,7 @@ struct ImportResult {
   bool drift_blocks = false;            // blocking drift: nothing is written (exit code drift)
   std::vector<RejectedRow> rejected;    // --continue-on-error: rows the server refused
   std::vector<TableIdentity> identity;  // tables with a match rule, in snapshot order
+  std::vector<TableDeletes> deletes;    // --delete-missing, per table that loses or changes rows
 };
 
 // Throws Error for failures that stop the import outright (connection, snapshot, drift, a

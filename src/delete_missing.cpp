@@ -1,0 +1,206 @@
+// Deleting the target rows a snapshot does not hold (--delete-missing); see delete_missing.h.
+// Set-based: one DELETE per table or cycle, and one count per table the deletes can reach.
+#include "pgtote/delete_missing.h"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <set>
+
+#include "pgtote/error.h"
+#include "pgtote/server_refusal.h"
+#include "pgtote/snapshot_reader.h"
+#include "pgtote/sql_quote.h"
+
+namespace pgtote {
+
+namespace {
+
+// Result: table oid, constraint name, ON DELETE action ('c' cascade, 'n' set null, 'd' set
+// default): every foreign key that acts on its rows when a parent row goes (partitions' copies
+// of a parent's key left out).
+constexpr const char* delete_actions_sql = R"SQL(
+SELECT c.conrelid, c.conname::text, c.confdeltype::text
+FROM pg_catalog.pg_constraint c
+WHERE c.contype = 'f' AND c.confdeltype IN ('c', 'n', 'd') AND c.conparentid = 0
+)SQL";
+
+std::string col(const std::string& alias, const std::string& column) { return alias + "." + quote_ident(column); }
+
+// A table the deletes may change: its rows before and after, and per foreign key that sets
+// NULL or a default, the rows whose reference is set before and after.
+struct Watched {
+  const Table* table = nullptr;
+  std::vector<const ForeignKey*> nulling;
+  uint64_t rows_before = 0, rows_after = 0;
+  std::vector<uint64_t> set_before, set_after;
+};
+
+void count(Connection& connection, Watched& w, bool before) {
+  std::string sql = "SELECT count(*)";
+  for (const ForeignKey* fk : w.nulling) {
+    std::string all_set;
+    for (const auto& c : fk->columns) all_set += (all_set.empty() ? "" : " AND ") + quote_ident(c) + " IS NOT NULL";
+    sql += ", count(*) FILTER (WHERE " + all_set + ")";
+  }
+  Result r = connection.exec(sql + " FROM " + table_ref(*w.table));
+  (before ? w.rows_before : w.rows_after) = static_cast<uint64_t>(r.number(0, 0));
+  auto& set = before ? w.set_before : w.set_after;
+  set.clear();
+  for (size_t i = 0; i < w.nulling.size(); ++i)
+    set.push_back(static_cast<uint64_t>(r.number(0, static_cast<int>(i) + 1)));
+}
+
+std::string delete_sql(const TablePlan& plan) {
+  std::string match;
+  for (const auto& k : plan.key) match += (match.empty() ? "" : " AND ") + col("t", k) + " = " + col("s", k);
+  return "DELETE FROM " + table_ref(*plan.target) + " t WHERE NOT EXISTS (SELECT 1 FROM pg_temp." +
+         quote_ident(plan.stage) + " s WHERE " + match + ") RETURNING 1";
+}
+
+std::string cap_text(const DeleteCap& cap) {
+  if (!cap.is_percent) return std::to_string(cap.rows);
+  std::string text = std::to_string(cap.percent);
+  text.erase(text.find_last_not_of('0') + 1);
+  if (text.back() == '.') text.pop_back();
+  return text + "%";
+}
+
+}  // namespace
+
+DeleteCap parse_delete_cap(const std::string& text) {
+  DeleteCap cap;
+  cap.is_percent = !text.empty() && text.back() == '%';
+  std::string number = cap.is_percent ? text.substr(0, text.size() - 1) : text;
+  const char* end = number.data() + number.size();
+  bool ok = false;
+  if (cap.is_percent) {
+    auto [at, error] = std::from_chars(number.data(), end, cap.percent);
+    ok = !number.empty() && error == std::errc() && at == end && cap.percent >= 0 && cap.percent <= 100;
+  } else {
+    auto [at, error] = std::from_chars(number.data(), end, cap.rows);
+    ok = !number.empty() && error == std::errc() && at == end;
+  }
+  if (!ok)
+    throw Error(ExitCode::usage,
+                "--max-delete must be a number of rows (100) or a percentage (5%), not '" + text + "'");
+  return cap;
+}
+
+void check_delete_scope(const SnapshotInfo& info) {
+  if (!info.subset.empty())
+    throw Error(ExitCode::usage,
+                "--delete-missing: this snapshot is a subset, and pgtote does not yet limit deletes to a subset's "
+                "scope; it would delete every target row outside the subset (import without --delete-missing)");
+  if (!info.filtered_by_row_security.empty())
+    throw Error(ExitCode::usage,
+                "--delete-missing: row-level security hid rows from this snapshot's export, so rows it lacks may "
+                "still exist in the source (import without --delete-missing)");
+}
+
+bool delete_missing(ImportSession& session, const std::vector<std::vector<size_t>>& groups) {
+  Connection& connection = session.connection;
+  // Tables whose rows go: every staged table with a key; then every table a cascade reaches.
+  std::map<std::pair<uint32_t, std::string>, char> actions;
+  Result r = connection.exec(delete_actions_sql);
+  for (int i = 0; i < r.rows(); ++i) actions[{static_cast<uint32_t>(r.number(i, 0)), r.text(i, 1)}] = r.text(i, 2)[0];
+  std::set<uint32_t> reached;
+  for (const auto& members : groups)
+    for (size_t m : members)
+      if (!session.plans[m].key.empty()) reached.insert(session.plans[m].target->oid);
+  auto action = [&](const Table& t, const ForeignKey& fk) {
+    auto it = actions.find({t.oid, fk.name});
+    return it == actions.end() ? 'a' : it->second;
+  };
+  auto parent_reached = [&](const ForeignKey& fk) {
+    for (const auto& p : session.target_tables)
+      if (p.schema == fk.ref_schema && p.name == fk.ref_table) return reached.count(p.oid) > 0;
+    return false;
+  };
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& t : session.target_tables)
+      for (const auto& fk : t.foreign_keys)
+        if (!reached.count(t.oid) && action(t, fk) == 'c' && parent_reached(fk)) {
+          reached.insert(t.oid);
+          grew = true;
+        }
+  }
+  std::vector<Watched> watched;
+  for (const auto& t : session.target_tables) {
+    Watched w;
+    w.table = &t;
+    for (const auto& fk : t.foreign_keys)
+      if ((action(t, fk) == 'n' || action(t, fk) == 'd') && parent_reached(fk)) w.nulling.push_back(&fk);
+    if (reached.count(t.oid) || !w.nulling.empty()) watched.push_back(std::move(w));
+  }
+  for (auto& w : watched) count(connection, w, true);
+
+  std::map<uint32_t, uint64_t> deleted;  // by table oid
+  for (auto group = groups.rbegin(); group != groups.rend(); ++group) {
+    std::string with, select, names;
+    std::vector<const TablePlan*> plans;
+    for (size_t m : *group) {
+      const TablePlan& plan = session.plans[m];
+      if (plan.key.empty()) continue;  // rows matched as a whole: no key says which are missing
+      std::string n = std::to_string(plans.size());
+      with += (with.empty() ? "WITH " : ", ") + std::string("d") + n + " AS (" + delete_sql(plan) + ")";
+      select += (select.empty() ? "" : ", ") + std::string("(SELECT count(*) FROM d") + n + ")";
+      names += (names.empty() ? "" : ", ") + plan.snapshot.qualified_name();
+      plans.push_back(&plan);
+    }
+    if (plans.empty()) continue;
+    connection.exec("SAVEPOINT pgtote_delete");
+    try {
+      Result counts = connection.exec(with + " SELECT " + select);
+      connection.exec("RELEASE SAVEPOINT pgtote_delete");
+      for (size_t i = 0; i < plans.size(); ++i)
+        deleted[plans[i]->target->oid] += static_cast<uint64_t>(counts.number(0, static_cast<int>(i)));
+    } catch (const Error& e) {
+      auto problem = refusal_problem(e.server(), names);
+      if (!problem) throw;
+      connection.exec("ROLLBACK TO SAVEPOINT pgtote_delete");
+      connection.exec("RELEASE SAVEPOINT pgtote_delete");
+      problem->kind = "refused delete";
+      session.result.problems.push_back(std::move(*problem));
+      return false;
+    }
+  }
+
+  bool ok = true;
+  for (auto& w : watched) {
+    count(connection, w, false);
+    TableDeletes d;
+    d.table = w.table->qualified_name();
+    d.rows_before = w.rows_before;
+    uint64_t lost = w.rows_before > w.rows_after ? w.rows_before - w.rows_after : 0;
+    d.deleted = std::min(lost, deleted[w.table->oid]);
+    d.cascaded = lost - d.deleted;
+    // A reference that went from set to NULL (or a default); rows that left count apart.
+    for (size_t i = 0; i < w.nulling.size(); ++i) {
+      uint64_t unset = w.set_before[i] > w.set_after[i] ? w.set_before[i] - w.set_after[i] : 0;
+      d.set_null += unset > lost ? unset - lost : 0;
+    }
+    if (d.deleted + d.cascaded + d.set_null == 0) continue;
+    const auto& cap = session.options.max_delete;
+    bool over =
+        cap && (cap->is_percent ? static_cast<double>(lost) * 100.0 > cap->percent * static_cast<double>(d.rows_before)
+                                : lost > cap->rows);
+    if (over) {
+      ok = false;
+      session.result.problems.push_back(
+          {d.table,
+           "too many deletes",
+           lost,
+           true,
+           "",
+           {std::to_string(lost) + " of its " + std::to_string(d.rows_before) + " rows would go (" +
+            std::to_string(d.deleted) + " missing from the snapshot, " + std::to_string(d.cascaded) +
+            " by ON DELETE CASCADE), more than --max-delete " + cap_text(*cap) + " allows"}});
+    }
+    session.result.deletes.push_back(d);
+  }
+  return ok;
+}
+
+}  // namespace pgtote

@@ -1,0 +1,136 @@
+// --delete-missing against real PostgreSQL: children before parents, ON DELETE CASCADE and SET NULL
+// counted by the dry run exactly as the import does them, --max-delete refusing the whole import,
+// snapshots that hold only part of the source refused.
+#include "pgtote/delete_missing.h"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "pgtote/error.h"
+#include "pgtote/importer.h"
+#include "test_db.h"
+
+using namespace pgtote;
+using test::run_pgtote;
+
+namespace {
+
+const char* schema = R"SQL(
+CREATE TABLE authors (id int PRIMARY KEY, name text NOT NULL);
+CREATE TABLE books (id int PRIMARY KEY, author_id int NOT NULL REFERENCES authors ON DELETE CASCADE, title text NOT NULL);
+CREATE TABLE reviews (id int PRIMARY KEY, book_id int NOT NULL REFERENCES books, body text NOT NULL);
+CREATE TABLE notes (id int PRIMARY KEY, book_id int REFERENCES books ON DELETE SET NULL);
+CREATE TABLE pins (id int PRIMARY KEY, book_id int NOT NULL REFERENCES books ON DELETE CASCADE);
+)SQL";
+
+struct Mirror {
+  test::TestDatabase source, target;
+  std::string snapshot = test::temp_path("mirror.json");
+  Mirror() {
+    source.exec(std::string(schema) +
+                "INSERT INTO authors VALUES (1, 'A'), (2, 'B'); INSERT INTO books VALUES (1, 1, 'one'), (2, 2, 'two');"
+                "INSERT INTO reviews VALUES (1, 1, 'good')");
+    target.exec(std::string(schema) +
+                "INSERT INTO authors VALUES (1, 'A'), (2, 'B'), (3, 'C');"
+                "INSERT INTO books VALUES (1, 1, 'one'), (2, 2, 'two'), (3, 3, 'three'), (4, 1, 'four');"
+                "INSERT INTO reviews VALUES (1, 1, 'good'), (2, 3, 'meh'), (3, 4, 'bad');"
+                "INSERT INTO notes VALUES (1, 3), (2, 1); INSERT INTO pins VALUES (1, 4), (2, 2)");
+    auto r = run_pgtote({"export", "--source", source.conninfo(), "-o", snapshot, "-q", "-T", "notes", "-T", "pins"});
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  }
+  ImportResult import(bool dry_run, const std::function<void(ImportOptions&)>& adjust = nullptr) {
+    ImportOptions options;
+    options.target = {target.conninfo(), "test"};
+    options.snapshot_path = snapshot;
+    options.progress = false;
+    options.dry_run = dry_run;
+    options.delete_missing = true;
+    if (adjust) adjust(options);
+    return run_import(options, [](const std::string&) {});
+  }
+  std::string rows() const {
+    return target.query_value(
+        "SELECT concat_ws(' | ', (SELECT string_agg(id::text, ',' ORDER BY id) FROM authors), "
+        "(SELECT string_agg(id::text, ',' ORDER BY id) FROM books), (SELECT string_agg(id::text, ',' ORDER BY id) "
+        "FROM reviews), (SELECT string_agg(id || ':' || coalesce(book_id::text, '-'), ',' ORDER BY id) FROM notes), "
+        "(SELECT string_agg(id::text, ',' ORDER BY id) FROM pins))");
+  }
+};
+
+std::string deletes_text(const ImportResult& result) {
+  std::string out;
+  for (const auto& d : result.deletes)
+    out += d.table + " " + std::to_string(d.deleted) + "/" + std::to_string(d.cascaded) + "/" +
+           std::to_string(d.set_null) + "/" + std::to_string(d.rows_before) + "; ";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("--max-delete takes a number of rows or a percentage") {
+  CHECK(parse_delete_cap("10").rows == 10);
+  CHECK(parse_delete_cap("2.5%").is_percent);
+  CHECK(parse_delete_cap("2.5%").percent == doctest::Approx(2.5));
+  CHECK_THROWS_AS(parse_delete_cap("ten"), Error);
+  CHECK_THROWS_AS(parse_delete_cap("120%"), Error);
+  CHECK_THROWS_AS(parse_delete_cap(""), Error);
+}
+
+TEST_CASE("--delete-missing deletes children first and the dry run counts cascades and SET NULL exactly [db]") {
+  Mirror m;
+  std::string before = m.rows();
+  ImportResult dry = m.import(true);
+  REQUIRE(dry.ok);
+  CHECK(m.rows() == before);
+  std::string expected =
+      "public.authors 1/0/0/3; public.books 2/0/0/4; public.notes 0/0/1/2; public.pins 0/1/0/2; "
+      "public.reviews 2/0/0/3; ";
+  CHECK(deletes_text(dry) == expected);
+  ImportResult done = m.import(false);
+  REQUIRE(done.ok);
+  CHECK(deletes_text(done) == expected);
+  CHECK(m.rows() == "1,2 | 1,2 | 1 | 1:-,2:1 | 2");
+  // Nothing is missing any more: a second run deletes nothing.
+  CHECK(m.import(false).deletes.empty());
+}
+
+TEST_CASE("--max-delete refuses the whole import, in the dry run too; without the flag nothing is deleted [db]") {
+  Mirror m;
+  std::string before = m.rows();
+  auto r = run_pgtote({"import", m.snapshot, "--target", m.target.conninfo(), "--delete-missing", "--max-delete", "1"});
+  CHECK(r.exit_code == 7);
+  CHECK(r.err.find("too many deletes") != std::string::npos);
+  CHECK(r.err.find("2 of its 4 rows would go") != std::string::npos);
+  CHECK(m.rows() == before);
+  r = run_pgtote(
+      {"import", m.snapshot, "--target", m.target.conninfo(), "--delete-missing", "--max-delete", "50%", "--dry-run"});
+  CHECK(r.exit_code == 7);  // reviews: 2 of 3
+  r = run_pgtote({"import", m.snapshot, "--target", m.target.conninfo(), "--max-delete", "50%"});
+  CHECK(r.exit_code == 2);
+  r = run_pgtote({"import", m.snapshot, "--target", m.target.conninfo(), "-q"});
+  CHECK(r.exit_code == 0);
+  CHECK(m.rows() == before);
+  r = run_pgtote({"import", m.snapshot, "--target", m.target.conninfo(), "--delete-missing", "--max-delete", "70%"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("public.pins: 0 missing from the snapshot, 1 by ON DELETE CASCADE") != std::string::npos);
+  CHECK(m.rows() == "1,2 | 1,2 | 1 | 1:-,2:1 | 2");
+}
+
+TEST_CASE("--delete-missing refuses a subset snapshot, whose missing rows say nothing [db]") {
+  Mirror m;
+  std::string dir = test::temp_path("subset-project");
+  std::string config = dir + ".yml";
+  {
+    std::ofstream out(config);
+    out << "subset:\n  start:\n    - table: public.authors\n      where: id = 1\n";
+  }
+  std::string subset = test::temp_path("subset.json");
+  auto r = run_pgtote({"export", "--source", m.source.conninfo(), "-o", subset, "-q", "--config", config});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  std::string before = m.rows();
+  r = run_pgtote({"import", subset, "--target", m.target.conninfo(), "--delete-missing"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("subset") != std::string::npos);
+  CHECK(m.rows() == before);
+}
