@@ -132,13 +132,16 @@ void IdRemap::rewrite_with(const ColumnRef& column, const Source& how) {
   const Remapped& source = remapped_[how.remapped];
   std::string c = col("s", column.second), map = "pg_temp." + quote_ident(source.map);
   std::string condition = how.when.empty() ? "" : " AND (" + how.when + ")";
+  // The condition is the config's SQL: sent with no parameters, still as one statement only.
+  const std::vector<std::optional<std::string>> one_statement;
   bool own_id = column.first == source.plan && column.second == source.id;
   if (!own_id) {
     std::string row = plan.rows_by_position ? "0" : col("s", plan.row_column);
     Result r = session_.connection.exec("SELECT count(*) OVER (), " + row + ", " + c + "::text FROM " + stage_of(plan) +
-                                        " s WHERE " + c + " IS NOT NULL" + condition +
-                                        " AND NOT EXISTS (SELECT 1 FROM " + map + " m WHERE m.snapshot_id = " + c +
-                                        ") ORDER BY 2 LIMIT " + std::to_string(example_limit));
+                                            " s WHERE " + c + " IS NOT NULL" + condition +
+                                            " AND NOT EXISTS (SELECT 1 FROM " + map + " m WHERE m.snapshot_id = " + c +
+                                            ") ORDER BY 2 LIMIT " + std::to_string(example_limit),
+                                        one_statement);
     if (r.rows() > 0) {
       const std::string parent = session_.plans[source.plan].snapshot.qualified_name();
       std::vector<std::string> examples;
@@ -157,8 +160,10 @@ void IdRemap::rewrite_with(const ColumnRef& column, const Source& how) {
                              " AND m.target_id IS NOT NULL");
   else  // the condition names the row's columns unqualified: no other table in its scope
     session_.connection.exec("UPDATE " + stage_of(plan) + " s SET " + quote_ident(column.second) +
-                             " = (SELECT m.target_id FROM " + map + " m WHERE m.snapshot_id = " + c + ") WHERE " + c +
-                             " IN (SELECT m.snapshot_id FROM " + map + " m WHERE m.target_id IS NOT NULL)" + condition);
+                                 " = (SELECT m.target_id FROM " + map + " m WHERE m.snapshot_id = " + c + ") WHERE " +
+                                 c + " IN (SELECT m.snapshot_id FROM " + map + " m WHERE m.target_id IS NOT NULL)" +
+                                 condition,
+                             one_statement);
 }
 
 // The fresh ids of the rows nothing matched, in snapshot id order: drawn from the column's

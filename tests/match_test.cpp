@@ -30,6 +30,7 @@ std::vector<MatchRule> dev_rules() {
   public.projects: new
   public.tasks: new
   public.attachments: new
+  public.membership_notes: new
 )")
                                .match,
                            {});
@@ -81,7 +82,9 @@ std::string rows(const test::TestDatabase& db) {
       "(SELECT string_agg(concat_ws(':', id, user_id, label), ' ' ORDER BY id) FROM badges), "
       "(SELECT string_agg(concat_ws(':', id, name, first_task_id), ' ' ORDER BY id) FROM projects), "
       "(SELECT string_agg(concat_ws(':', id, project_id, title), ' ' ORDER BY id) FROM tasks), "
-      "(SELECT string_agg(concat_ws(':', id, owner_type, owner_id, name), ' ' ORDER BY id) FROM attachments))");
+      "(SELECT string_agg(concat_ws(':', id, owner_type, owner_id, name), ' ' ORDER BY id) FROM attachments), "
+      "(SELECT string_agg(concat_ws(':', id, organization_id, user_id, note), ' ' ORDER BY id) FROM "
+      "membership_notes))");
 }
 
 const char* expected_after_import =
@@ -94,7 +97,8 @@ const char* expected_after_import =
     "1:1:prod badge 2:2:first 3:5:dev\n"
     "1:Prod project:1 2:Dev project:2\n"
     "1:1:Prod task 2:2:Dev task\n"
-    "1:post:4:dave.png 2:user:5:avatar.png";
+    "1:post:4:dave.png 2:user:5:avatar.png\n"
+    "1:1:1:carol founded 2:2:4:bob joined";
 
 std::string map_state(const test::TestDatabase& db) {
   return db.query_value(
@@ -215,7 +219,7 @@ TEST_CASE(
 
   // A second import of the same snapshot matches everything and writes nothing, the map neither.
   std::string map_before = map_state(dp.prod);
-  CHECK(map_before.rfind("16 ", 0) == 0);
+  CHECK(map_before.rfind("17 ", 0) == 0);
   ImportResult again = import(dp.prod, dp.snapshot, false);
   REQUIRE(again.ok);
   CHECK(again.totals.inserted == 0);
@@ -281,7 +285,7 @@ TEST_CASE("a failed import leaves the id mapping as it was [db]") {
   auto listed = run_pgtote({"map", "--target", dp.prod.conninfo()});
   CHECK(listed.exit_code == 0);
   CHECK(listed.out.find("\tpublic.users\t3\t5\t") != std::string::npos);
-  CHECK(listed.err.find("16 mapped rows") != std::string::npos);
+  CHECK(listed.err.find("17 mapped rows") != std::string::npos);
 }
 
 TEST_CASE("match keys the target does not make unique are refused, before any write [db]") {
