@@ -127,43 +127,97 @@ void IdRemap::rewrite(const ColumnRef& column) {
   for (const auto& source : sources_.at(column)) rewrite_with(column, source);
 }
 
-void IdRemap::rewrite_with(const ColumnRef& column, const Source& how) {
+// Rows whose reference in `column` no map knows (under `how`'s condition): they name a row the
+// snapshot does not hold, whose id means another row in the target's id space, so they block.
+void IdRemap::check_mapped(const ColumnRef& column, const Source& how) {
   const TablePlan& plan = session_.plans[column.first];
   const Remapped& source = remapped_[how.remapped];
+  if (column.first == source.plan && column.second == source.id) return;  // every row has its map entry
   std::string c = col("s", column.second), map = "pg_temp." + quote_ident(source.map);
   std::string condition = how.when.empty() ? "" : " AND (" + how.when + ")";
+  std::string row = plan.rows_by_position ? "0" : col("s", plan.row_column);
   // The condition is the config's SQL: sent with no parameters, still as one statement only.
-  const std::vector<std::optional<std::string>> one_statement;
-  bool own_id = column.first == source.plan && column.second == source.id;
-  if (!own_id) {
-    std::string row = plan.rows_by_position ? "0" : col("s", plan.row_column);
-    Result r = session_.connection.exec("SELECT count(*) OVER (), " + row + ", " + c + "::text FROM " + stage_of(plan) +
-                                            " s WHERE " + c + " IS NOT NULL" + condition +
-                                            " AND NOT EXISTS (SELECT 1 FROM " + map + " m WHERE m.snapshot_id = " + c +
-                                            ") ORDER BY 2 LIMIT " + std::to_string(example_limit),
-                                        one_statement);
-    if (r.rows() > 0) {
-      const std::string parent = session_.plans[source.plan].snapshot.qualified_name();
-      std::vector<std::string> examples;
-      for (int i = 0; i < r.rows(); ++i)
-        examples.push_back("row " + r.text(i, 1) + ": " + column.second + "=" + r.text(i, 2) + " names a row of " +
-                           parent + " the snapshot does not hold, and ids of " + parent +
-                           " are remapped (export the parent too)");
-      uint64_t n = static_cast<uint64_t>(r.number(0, 0));
-      session_.result.problems.push_back({plan.snapshot.qualified_name(), "unmapped reference", n, true, "", examples});
-      session_.stats[column.first].errors += n;
-    }
-  }
-  if (how.when.empty())
+  Result r = session_.connection.exec("SELECT count(*) OVER (), " + row + ", " + c + "::text FROM " + stage_of(plan) +
+                                          " s WHERE " + c + " IS NOT NULL" + condition +
+                                          " AND NOT EXISTS (SELECT 1 FROM " + map + " m WHERE m.snapshot_id = " + c +
+                                          ") ORDER BY 2 LIMIT " + std::to_string(example_limit),
+                                      std::vector<std::optional<std::string>>{});
+  if (r.rows() == 0) return;
+  const std::string parent = session_.plans[source.plan].snapshot.qualified_name();
+  std::vector<std::string> examples;
+  for (int i = 0; i < r.rows(); ++i)
+    examples.push_back("row " + r.text(i, 1) + ": " + column.second + "=" + r.text(i, 2) + " names a row of " + parent +
+                       " the snapshot does not hold, and ids of " + parent + " are remapped (export the parent too)");
+  uint64_t n = static_cast<uint64_t>(r.number(0, 0));
+  session_.result.problems.push_back({plan.snapshot.qualified_name(), "unmapped reference", n, true, "", examples});
+  session_.stats[column.first].errors += n;
+}
+
+void IdRemap::rewrite_with(const ColumnRef& column, const Source& how, bool checked) {
+  if (!checked) check_mapped(column, how);
+  const TablePlan& plan = session_.plans[column.first];
+  std::string c = col("s", column.second), map = "pg_temp." + quote_ident(remapped_[how.remapped].map);
+  if (how.when.empty()) {
     session_.connection.exec("UPDATE " + stage_of(plan) + " s SET " + quote_ident(column.second) +
                              " = m.target_id FROM " + map + " m WHERE m.snapshot_id = " + c +
                              " AND m.target_id IS NOT NULL");
-  else  // the condition names the row's columns unqualified: no other table in its scope
-    session_.connection.exec("UPDATE " + stage_of(plan) + " s SET " + quote_ident(column.second) +
-                                 " = (SELECT m.target_id FROM " + map + " m WHERE m.snapshot_id = " + c + ") WHERE " +
-                                 c + " IN (SELECT m.snapshot_id FROM " + map + " m WHERE m.target_id IS NOT NULL)" +
-                                 condition,
-                             one_statement);
+    return;
+  }
+  // The condition names the row's columns unqualified: no other table in its scope.
+  session_.connection.exec("UPDATE " + stage_of(plan) + " s SET " + quote_ident(column.second) +
+                               " = (SELECT m.target_id FROM " + map + " m WHERE m.snapshot_id = " + c + ") WHERE " + c +
+                               " IN (SELECT m.snapshot_id FROM " + map + " m WHERE m.target_id IS NOT NULL) AND (" +
+                               how.when + ")",
+                           std::vector<std::optional<std::string>>{});
+}
+
+// Every column of one stage that one map rewrites, unconditionally, in one UPDATE: the stage is
+// written once, however many references it holds (a join per map, matched on the row number).
+void IdRemap::rewrite_stage(size_t plan_index, const std::vector<ColumnRef>& columns) {
+  const TablePlan& plan = session_.plans[plan_index];
+  std::vector<std::pair<ColumnRef, const Remapped*>> simple;
+  for (const auto& column : columns) {
+    const auto& sources = sources_.at(column);
+    if (sources.size() == 1 && sources[0].when.empty() && rewritten_.insert(column).second) {
+      check_mapped(column, sources[0]);
+      simple.push_back({column, &remapped_[sources[0].remapped]});
+    } else {
+      rewrite(column);
+    }
+  }
+  if (simple.empty()) return;
+  if (simple.size() == 1) {  // a plain join does it
+    rewrite_with(simple[0].first, sources_.at(simple[0].first)[0], true);
+    return;
+  }
+  if (plan.rows_by_position) {  // its rows are known by ctid: they stay where they are
+    for (const auto& [column, source] : simple) {
+      (void)source;
+      rewrite_with(column, sources_.at(column)[0], true);
+    }
+    return;
+  }
+  // The stage made again with its references rewritten (one write of each row, where an UPDATE
+  // writes a new version and leaves the old one), then put in the old one's place.
+  std::string list = col("s", plan.row_column), joins;
+  for (const auto& written : plan.columns) {
+    auto it = std::find_if(simple.begin(), simple.end(), [&](const auto& c) { return c.first.second == written.name; });
+    if (it == simple.end()) {
+      list += ", " + col("s", written.name);
+      continue;
+    }
+    std::string m = "m" + std::to_string(it - simple.begin());
+    list += ", COALESCE(" + m + ".target_id, " + col("s", written.name) + ") AS " + quote_ident(written.name);
+    joins += " LEFT JOIN pg_temp." + quote_ident(it->second->map) + " " + m + " ON " + m +
+             ".snapshot_id = " + col("s", written.name);
+  }
+  for (size_t n = 0; n < converted_columns(plan).size(); ++n) list += ", " + col("s", raw_column(plan, n));
+  std::string rewritten = plan.stage + "_rewritten";
+  session_.connection.exec("CREATE TEMPORARY TABLE " + quote_ident(rewritten) + " AS SELECT " + list + " FROM " +
+                           stage_of(plan) + " s" + joins);
+  session_.connection.exec("DROP TABLE " + stage_of(plan));
+  session_.connection.exec("ALTER TABLE pg_temp." + quote_ident(rewritten) + " RENAME TO " + quote_ident(plan.stage));
+  session_.connection.exec("ANALYZE " + stage_of(plan));
 }
 
 // The fresh ids of the rows nothing matched, in snapshot id order: drawn from the column's
@@ -216,7 +270,6 @@ void IdRemap::build_map(Remapped& r) {
     connection.exec("INSERT INTO " + map + " SELECT " + sid + ", " + tid + ", 'key' FROM " + stage + " s JOIN " +
                     target + " t ON " + on);
   }
-  connection.exec("CREATE INDEX ON " + map + " (snapshot_id); CREATE INDEX ON " + map + " (target_id)");
   if (map_exists_)
     connection.exec("INSERT INTO " + map + " SELECT " + sid + ", " + tid + ", 'mapping' FROM " + stage + " s JOIN " +
                         match_map_table(session_.options.match_map_schema) +
@@ -304,6 +357,10 @@ void IdRemap::remap(const std::string& source_database) {
   }
   std::sort(remapped_.begin(), remapped_.end(), [](const Remapped& a, const Remapped& b) { return a.plan < b.plan; });
   find_sources();
+  // Stages are fresh temporary tables: without statistics the joins below are planned blind.
+  std::set<size_t> involved;
+  for (const auto& [column, sources] : sources_) involved.insert(column.first);
+  for (size_t plan : involved) session_.connection.exec("ANALYZE " + stage_of(session_.plans[plan]));
   map_exists_ = !remapped_.empty() && match_map_exists(session_.connection, session_.options.match_map_schema);
   // Parents first: a business key made of references is rewritten before the table is matched.
   for (size_t i = 0; i < remapped_.size(); ++i) {
@@ -320,7 +377,10 @@ void IdRemap::remap(const std::string& source_database) {
     }
     build_map(remapped_[i]);
   }
-  for (const auto& [column, sources] : sources_) rewrite(column);
+  std::map<size_t, std::vector<ColumnRef>> by_stage;
+  for (const auto& [column, sources] : sources_)
+    if (!rewritten_.count(column)) by_stage[column.first].push_back(column);
+  for (const auto& [plan, columns] : by_stage) rewrite_stage(plan, columns);
 }
 
 void IdRemap::record() {
@@ -329,17 +389,23 @@ void IdRemap::record() {
   ensure_match_map(connection, session_.options.match_map_schema);
   for (const auto& r : remapped_) {
     const TablePlan& plan = session_.plans[r.plan];
-    // Only rows that are in the target now (a skipped row got no id there); an unchanged entry
-    // is not written again.
-    connection.exec("INSERT INTO " + match_map_table(session_.options.match_map_schema) +
-                        " AS mm (source_database, table_name, snapshot_key, target_key) SELECT $1, $2, "
-                        "m.snapshot_id::text, m.target_id::text FROM pg_temp." +
-                        quote_ident(r.map) + " m WHERE m.target_id IS NOT NULL AND EXISTS (SELECT 1 FROM " +
-                        table_ref(*plan.target) + " t WHERE " + col("t", r.id) +
-                        " = m.target_id) ON CONFLICT (source_database, table_name, snapshot_key) DO UPDATE SET "
-                        "target_key = EXCLUDED.target_key, recorded_at = pg_catalog.now() WHERE mm.target_key <> "
-                        "EXCLUDED.target_key",
-                    {source_database_, plan.target->qualified_name()});
+    // Only rows that are in the target now (a skipped row got no id there), and only entries that
+    // are new or changed: a row matched through its entry, or one recorded as it is, is not
+    // written again (not even locked, as ON CONFLICT would).
+    std::string table = match_map_table(session_.options.match_map_schema);
+    connection.exec(
+        "INSERT INTO " + table +
+            " AS mm (source_database, table_name, snapshot_key, target_key) SELECT $1, $2, "
+            "m.snapshot_id::text, m.target_id::text FROM pg_temp." +
+            quote_ident(r.map) + " m WHERE m.how <> 'mapping' AND m.target_id IS NOT NULL AND NOT EXISTS " +
+            "(SELECT 1 FROM " + table +
+            " e WHERE e.source_database = $1 AND e.table_name = $2 AND e.snapshot_key = m.snapshot_id::text "
+            "AND e.target_key = m.target_id::text) AND EXISTS (SELECT 1 FROM " +
+            table_ref(*plan.target) + " t WHERE " + col("t", r.id) +
+            " = m.target_id) ON CONFLICT (source_database, table_name, snapshot_key) DO UPDATE SET "
+            "target_key = EXCLUDED.target_key, recorded_at = pg_catalog.now() WHERE mm.target_key <> "
+            "EXCLUDED.target_key",
+        {source_database_, plan.target->qualified_name()});
   }
 }
 

@@ -47,7 +47,9 @@ class IdRemap {
   void use_match_key(TablePlan& plan, const MatchRule& rule);
   void find_sources();
   void rewrite(const ColumnRef& column);
-  void rewrite_with(const ColumnRef& column, const Source& source);
+  void rewrite_with(const ColumnRef& column, const Source& source, bool checked = false);
+  void rewrite_stage(size_t plan, const std::vector<ColumnRef>& columns);
+  void check_mapped(const ColumnRef& column, const Source& source);
   void build_map(Remapped& r);
   std::string fresh_ids(const Remapped& r, std::vector<std::optional<std::string>>& params, std::string& shown);
   void count(const Remapped& r);
