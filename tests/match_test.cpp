@@ -325,3 +325,21 @@ TEST_CASE("without match keys, an update that changes a unique key is an identit
         "5:bob@example.com 6:x@example.com 7:alice@example.com");
   CHECK(prod.query_value("SELECT name FROM users WHERE id = 6") == "X");
 }
+
+TEST_CASE("a new row whose id has no default keeps the snapshot's id when it is free, else it blocks [db]") {
+  test::TestDatabase dev, prod, other;
+  const char* schema = "CREATE TABLE tags (id int PRIMARY KEY, name text NOT NULL UNIQUE);";
+  dev.exec(std::string(schema) + "INSERT INTO tags VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+  prod.exec(std::string(schema) + "INSERT INTO tags VALUES (1, 'a'), (2, 'z')");
+  other.exec(std::string(schema) + "INSERT INTO tags VALUES (1, 'a'), (5, 'z')");
+  std::string snapshot = test::temp_path("tags.json");
+  test::export_database(dev, snapshot);
+  auto r = run_pgtote({"import", snapshot, "--target", prod.conninfo(), "--match", "tags=name"});
+  CHECK(r.exit_code == 7);
+  CHECK(r.err.find("public.tags: 1 no free id") != std::string::npos);
+  CHECK(r.err.find("snapshot's ids 2") != std::string::npos);
+  CHECK(prod.query_value("SELECT string_agg(id || ':' || name, ' ' ORDER BY id) FROM tags") == "1:a 2:z");
+  r = run_pgtote({"import", snapshot, "--target", other.conninfo(), "--match", "tags=name", "-q"});
+  CHECK(r.exit_code == 0);
+  CHECK(other.query_value("SELECT string_agg(id || ':' || name, ' ' ORDER BY id) FROM tags") == "1:a 2:b 3:c 5:z");
+}
