@@ -53,6 +53,9 @@ constexpr MigrationTable kMigrationTables[] = {
     {"Supabase Storage", "storage", "migrations", {"id", "name", "hash"}},
     {"Supabase Realtime", "realtime", "schema_migrations", {"version", "inserted_at"}},
     {"Hasura", "hdb_catalog", "", {}},
+    // pgtote's own id mapping (match_map_schema:, pgtote by default): copied elsewhere, it would
+    // claim rows were imported there.
+    {"pgtote id mapping", "", "match_map", {"source_database", "snapshot_key", "target_key"}},
 };
 
 // Higher is more specific: a fixed schema outweighs any number of columns.

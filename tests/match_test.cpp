@@ -286,6 +286,12 @@ TEST_CASE("a failed import leaves the id mapping as it was [db]") {
   CHECK(listed.exit_code == 0);
   CHECK(listed.out.find("\tpublic.users\t3\t5\t") != std::string::npos);
   CHECK(listed.err.find("17 mapped rows") != std::string::npos);
+  // Exporting prod leaves the mapping out, like migration history: elsewhere it would be wrong.
+  std::string prod_snapshot = test::temp_path("prod.json");
+  auto exported = run_pgtote({"export", "--source", dp.prod.conninfo(), "-o", prod_snapshot});
+  CHECK(exported.exit_code == 0);
+  CHECK(exported.err.find("pgtote.match_map (pgtote id mapping)") != std::string::npos);
+  CHECK(test::read_file(prod_snapshot).find("match_map") == std::string::npos);
 }
 
 TEST_CASE("match keys the target does not make unique are refused, before any write [db]") {
