@@ -18,27 +18,6 @@ constexpr int shown_ids = 5;
 std::string stage_of(const TablePlan& plan) { return "pg_temp." + quote_ident(plan.stage); }
 std::string col(const std::string& alias, const std::string& column) { return alias + "." + quote_ident(column); }
 
-// "schema.table(a, b)" of a virtual foreign key: table and columns.
-bool parse_reference(const std::string& text, std::string& schema, std::string& table,
-                     std::vector<std::string>& columns) {
-  size_t open = text.find('('), dot = text.find('.');
-  if (open == std::string::npos || dot == std::string::npos || dot > open || text.back() != ')') return false;
-  schema = text.substr(0, dot);
-  table = text.substr(dot + 1, open - dot - 1);
-  std::string inside = text.substr(open + 1, text.size() - open - 2);
-  columns.clear();
-  for (size_t start = 0;;) {
-    size_t comma = inside.find(',', start);
-    std::string c = inside.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    c.erase(0, c.find_first_not_of(' '));
-    c.erase(c.find_last_not_of(' ') + 1);
-    columns.push_back(c);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return true;
-}
-
 bool draws_from_sequence(const Column& column) {
   return column.sequence && (!column.identity.empty() ||
                              (column.default_expr && column.default_expr->find("nextval(") != std::string::npos));
@@ -63,61 +42,6 @@ void IdRemap::use_match_key(TablePlan& plan, const MatchRule& rule) {
   plan.key_source = "match key " + key_text(rule.columns);
   for (auto& column : plan.columns)
     column.in_key = std::find(plan.key.begin(), plan.key.end(), column.name) != plan.key.end();
-}
-
-// Which columns hold ids of a remapped table: its primary key, then (to a fixed point) every
-// column a foreign key (declared or virtual) points from at such a column, in any staged table.
-void IdRemap::find_sources() {
-  struct Edge {
-    size_t child;
-    std::string column;
-    size_t parent;
-    std::string parent_column;
-    std::string when;
-  };
-  std::vector<Edge> edges;
-  auto& plans = session_.plans;
-  for (size_t c = 0; c < plans.size(); ++c) {
-    const TablePlan& child = plans[c];
-    if (child.skipped || child.direct) continue;
-    for (const auto& fk : child.target->foreign_keys) {
-      const TablePlan* parent = session_.staged_plan(fk.ref_schema, fk.ref_table);
-      if (!parent) continue;
-      for (size_t i = 0; i < fk.columns.size() && i < fk.ref_columns.size(); ++i)
-        if (writes_all(child, {fk.columns[i]}))
-          edges.push_back({c, fk.columns[i], parent->position, fk.ref_columns[i], ""});
-    }
-  }
-  for (const auto& key : session_.options.virtual_foreign_keys) {
-    std::string from_schema, from_table, to_schema, to_table;
-    std::vector<std::string> from_columns, to_columns;
-    if (!parse_reference(key.from, from_schema, from_table, from_columns) ||
-        !parse_reference(key.to, to_schema, to_table, to_columns) || from_columns.size() != to_columns.size())
-      continue;  // the config reader refused malformed ones already
-    const TablePlan* child = session_.staged_plan(from_schema, from_table);
-    const TablePlan* parent = session_.staged_plan(to_schema, to_table);
-    if (!child || !parent) continue;
-    for (size_t i = 0; i < from_columns.size(); ++i)
-      if (writes_all(*child, {from_columns[i]}))
-        edges.push_back({child->position, from_columns[i], parent->position, to_columns[i], key.when});
-  }
-  for (size_t r = 0; r < remapped_.size(); ++r) sources_[{remapped_[r].plan, remapped_[r].id}].push_back({r, ""});
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (const auto& e : edges) {
-      auto parent = sources_.find({e.parent, e.parent_column});
-      if (parent == sources_.end()) continue;
-      auto& child = sources_[{e.child, e.column}];
-      for (const auto& p : parent->second) {
-        Source s{p.remapped, e.when.empty() ? p.when : e.when};
-        bool known = std::any_of(child.begin(), child.end(),
-                                 [&](const Source& c) { return c.remapped == s.remapped && c.when == s.when; });
-        if (known || (!p.when.empty() && !e.when.empty())) continue;  // two conditions: not followed
-        child.push_back(s);
-        changed = true;
-      }
-    }
-  }
 }
 
 // Rewrites one column of a stage with its source's map. A reference no map knows names a row the
@@ -171,13 +95,14 @@ void IdRemap::rewrite_with(const ColumnRef& column, const Source& how, bool chec
                            std::vector<std::optional<std::string>>{});
 }
 
-// Every column of one stage that one map rewrites, unconditionally, in one UPDATE: the stage is
-// written once, however many references it holds (a join per map, matched on the row number).
+// Every column of one stage that one map rewrites, unconditionally, in one pass: the stage is
+// written once, however many references it holds (a join per map).
 void IdRemap::rewrite_stage(size_t plan_index, const std::vector<ColumnRef>& columns) {
   const TablePlan& plan = session_.plans[plan_index];
   std::vector<std::pair<ColumnRef, const Remapped*>> simple;
   for (const auto& column : columns) {
     const auto& sources = sources_.at(column);
+    if (sources.empty()) continue;
     if (sources.size() == 1 && sources[0].when.empty() && rewritten_.insert(column).second) {
       check_mapped(column, sources[0]);
       simple.push_back({column, &remapped_[sources[0].remapped]});
@@ -191,10 +116,7 @@ void IdRemap::rewrite_stage(size_t plan_index, const std::vector<ColumnRef>& col
     return;
   }
   if (plan.rows_by_position) {  // its rows are known by ctid: they stay where they are
-    for (const auto& [column, source] : simple) {
-      (void)source;
-      rewrite_with(column, sources_.at(column)[0], true);
-    }
+    for (const auto& entry : simple) rewrite_with(entry.first, sources_.at(entry.first)[0], true);
     return;
   }
   // The stage made again with its references rewritten (one write of each row, where an UPDATE
@@ -356,7 +278,9 @@ void IdRemap::remap(const std::string& source_database) {
     remapped_.push_back(r);
   }
   std::sort(remapped_.begin(), remapped_.end(), [](const Remapped& a, const Remapped& b) { return a.plan < b.plan; });
-  find_sources();
+  std::vector<ColumnRef> ids;
+  for (const auto& r : remapped_) ids.push_back({r.plan, r.id});
+  sources_ = find_id_sources(ids, reference_edges(session_, session_.options.virtual_foreign_keys));
   // Stages are fresh temporary tables: without statistics the joins below are planned blind.
   std::set<size_t> involved;
   for (const auto& [column, sources] : sources_) involved.insert(column.first);

@@ -6,6 +6,7 @@
 
 #include "pgtote/config.h"
 #include "pgtote/error.h"
+#include "pgtote/id_sources.h"
 #include "pgtote/importer.h"
 #include "pgtote/match_keys.h"
 #include "test_db.h"
@@ -165,6 +166,36 @@ TEST_CASE("match rules: the config's match: and --match, merged per table, refus
                        doctest::Contains("no unique key or unique index on exactly (name)"), Error);
   CHECK_THROWS_WITH_AS(check_match_rule(make_match_rule("users", {"nope"}, false, "t"), users),
                        doctest::Contains("no column nope"), Error);
+}
+
+TEST_CASE("id sources: keys, self-references, composite keys through keys made of references, conditions") {
+  // 0 organizations(id), 1 users(id), 2 memberships(organization_id, user_id), 3 notes -> memberships,
+  // 4 comments(parent_id) -> comments(id), 5 attachments(owner_id) -> 4 or 1 by condition.
+  std::vector<IdEdge> edges = {{2, "organization_id", 0, "id", ""},
+                               {2, "user_id", 1, "id", ""},
+                               {3, "organization_id", 2, "organization_id", ""},
+                               {3, "user_id", 2, "user_id", ""},
+                               {4, "parent_id", 4, "id", ""},
+                               {5, "owner_id", 4, "id", "owner_type = 'comment'"},
+                               {5, "owner_id", 1, "id", "owner_type = 'user'"},
+                               {6, "x", 5, "owner_id", "kind = 'a'"},  // a condition onto a condition
+                               {4, "id", 4, "id", ""}};
+  auto sources = find_id_sources({{0, "id"}, {1, "id"}, {4, "id"}}, edges);
+  auto of = [&](size_t plan, const std::string& column) {
+    std::string out;
+    auto it = sources.find({plan, column});
+    if (it == sources.end()) return out;
+    for (const auto& s : it->second) out += std::to_string(s.remapped) + (s.when.empty() ? "" : "?" + s.when) + " ";
+    return out;
+  };
+  CHECK(of(0, "id") == "0 ");
+  CHECK(of(2, "organization_id") == "0 ");
+  CHECK(of(3, "organization_id") == "0 ");
+  CHECK(of(3, "user_id") == "1 ");
+  CHECK(of(4, "parent_id") == "2 ");
+  CHECK(of(4, "id") == "2 ");
+  CHECK(of(5, "owner_id") == "2?owner_type = 'comment' 1?owner_type = 'user' ");
+  CHECK(of(6, "x") == "");
 }
 
 TEST_CASE(

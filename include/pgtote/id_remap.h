@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "pgtote/id_sources.h"
 #include "pgtote/import_session.h"
 #include "pgtote/match_keys.h"
 
@@ -38,14 +39,9 @@ class IdRemap {
     std::string id_type;  // its type in the target
     std::string map;      // its temporary map table
   };
-  using ColumnRef = std::pair<size_t, std::string>;  // plan, column
-  struct Source {
-    size_t remapped = 0;  // index into remapped_: whose map rewrites the column
-    std::string when;     // a virtual foreign key's condition on the row (polymorphic columns)
-  };
+  using Source = IdSource;
 
   void use_match_key(TablePlan& plan, const MatchRule& rule);
-  void find_sources();
   void rewrite(const ColumnRef& column);
   void rewrite_with(const ColumnRef& column, const Source& source, bool checked = false);
   void rewrite_stage(size_t plan, const std::vector<ColumnRef>& columns);
