@@ -1,6 +1,7 @@
 // The persistent id mapping's table: created on first use, read back by `pgtote map`.
 #include "pgtote/match_map.h"
 
+#include "pgtote/error.h"
 #include "pgtote/sql_quote.h"
 
 namespace pgtote {
@@ -13,11 +14,21 @@ bool match_map_exists(Connection& connection, const std::string& schema) {
 
 void ensure_match_map(Connection& connection, const std::string& schema) {
   if (match_map_exists(connection, schema)) return;  // no CREATE privilege needed once it is there
-  connection.exec("CREATE SCHEMA IF NOT EXISTS " + quote_ident(schema));
-  connection.exec("CREATE TABLE IF NOT EXISTS " + match_map_table(schema) +
-                  " (source_database text NOT NULL, table_name text NOT NULL, snapshot_key text NOT NULL, "
-                  "target_key text NOT NULL, recorded_at timestamptz NOT NULL DEFAULT pg_catalog.now(), "
-                  "PRIMARY KEY (source_database, table_name, snapshot_key))");
+  try {
+    connection.exec("CREATE SCHEMA IF NOT EXISTS " + quote_ident(schema));
+    connection.exec("CREATE TABLE IF NOT EXISTS " + match_map_table(schema) +
+                    " (source_database text NOT NULL, table_name text NOT NULL, snapshot_key text NOT NULL, "
+                    "target_key text NOT NULL, recorded_at timestamptz NOT NULL DEFAULT pg_catalog.now(), "
+                    "PRIMARY KEY (source_database, table_name, snapshot_key))");
+  } catch (const Error& e) {
+    if (e.server().sqlstate != "42501") throw;  // insufficient privilege
+    throw Error(ExitCode::database,
+                "match rules keep their id mapping in " + match_map_table(schema) +
+                    ", and this role may not create it (" + e.server().message +
+                    "); create the schema for it and let the role use it, or set match_map_schema: to a schema the "
+                    "role may create tables in",
+                e.server());
+  }
   connection.exec("COMMENT ON TABLE " + match_map_table(schema) +
                   " IS 'pgtote: snapshot key -> target key of rows imported with match rules; DROP SCHEMA " +
                   quote_ident(schema) + " CASCADE forgets them'");
