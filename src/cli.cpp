@@ -315,6 +315,7 @@ int run_import_command(int argc, char** argv) {
   import_options.virtual_foreign_keys = config.subset.virtual_foreign_keys;
   import_options.refuse_identity_changes = args.count("refuse-identity-changes") > 0;
   import_options.delete_missing = args.count("delete-missing") > 0;
+  import_options.subset_scope = config.subset;
   if (auto cap = optional_string(args, "max-delete")) {
     if (!import_options.delete_missing) throw Error(ExitCode::usage, "--max-delete caps --delete-missing: give both");
     import_options.max_delete = parse_delete_cap(*cap);

@@ -8,9 +8,11 @@
 #include <set>
 
 #include "pgtote/error.h"
+#include "pgtote/json_writer.h"
 #include "pgtote/server_refusal.h"
 #include "pgtote/snapshot_reader.h"
 #include "pgtote/sql_quote.h"
+#include "pgtote/subset_graph.h"
 
 namespace pgtote {
 
@@ -51,11 +53,12 @@ void count(Connection& connection, Watched& w, bool before) {
     set.push_back(static_cast<uint64_t>(r.number(0, static_cast<int>(i) + 1)));
 }
 
-std::string delete_sql(const TablePlan& plan) {
+std::string delete_sql(const TablePlan& plan, const std::string& scope) {
   std::string match;
   for (const auto& k : plan.key) match += (match.empty() ? "" : " AND ") + col("t", k) + " = " + col("s", k);
   return "DELETE FROM " + table_ref(*plan.target) + " t WHERE NOT EXISTS (SELECT 1 FROM pg_temp." +
-         quote_ident(plan.stage) + " s WHERE " + match + ") RETURNING 1";
+         quote_ident(plan.stage) + " s WHERE " + match + ")" +
+         (scope.empty() ? "" : " AND t.ctid IN (SELECT k.tid FROM " + scope + " k)") + " RETURNING 1";
 }
 
 std::string cap_text(const DeleteCap& cap) {
@@ -87,19 +90,92 @@ DeleteCap parse_delete_cap(const std::string& text) {
   return cap;
 }
 
-void check_delete_scope(const SnapshotInfo& info) {
-  if (!info.subset.empty())
-    throw Error(ExitCode::usage,
-                "--delete-missing: this snapshot is a subset, and pgtote does not yet limit deletes to a subset's "
-                "scope; it would delete every target row outside the subset (import without --delete-missing)");
+void check_delete_scope(const SnapshotInfo& info, const SubsetSpec& scope) {
   if (!info.filtered_by_row_security.empty())
     throw Error(ExitCode::usage,
                 "--delete-missing: row-level security hid rows from this snapshot's export, so rows it lacks may "
                 "still exist in the source (import without --delete-missing)");
+  if (info.subset.empty()) return;
+  if (scope.empty())
+    throw Error(ExitCode::usage,
+                "--delete-missing: this snapshot is a subset; give the pgtote.yml it was exported with (--config), "
+                "whose subset: says which target rows it speaks for (its start rows and their descendants)");
+  auto quoted = [](const std::string& text) { return json_to_string([&](JsonWriter& out) { out.string(text); }); };
+  for (const auto& start : scope.start) {
+    if (start.limit)
+      throw Error(ExitCode::usage, "--delete-missing: the subset limits the rows of " + start.table +
+                                       " (limit:), and which rows a limit kept in the source says nothing of the "
+                                       "target's; import without --delete-missing");
+    // The snapshot's header holds the subset it was exported with: the config's must be that one.
+    std::string table = "\"table\":" + quoted(start.table), where = "\"where\":" + quoted(start.where);
+    size_t at = info.subset.find(table);
+    if (at == std::string::npos || info.subset.find(where, at) == std::string::npos)
+      throw Error(ExitCode::usage, "--delete-missing: the config's subset start " + start.table +
+                                       " is not the one this snapshot was exported with (see pgtote inspect); give "
+                                       "the pgtote.yml it was exported with");
+  }
+  for (const auto& rule : scope.children)
+    if (rule.limit_per_parent)
+      throw Error(ExitCode::usage, "--delete-missing: the subset limits the children through " + rule.edge +
+                                       " (limit_per_parent:), and which rows a limit kept in the source says "
+                                       "nothing of the target's; import without --delete-missing");
 }
 
-bool delete_missing(ImportSession& session, const std::vector<std::vector<size_t>>& groups) {
+namespace {
+
+// The subset's rows in the target, as one temporary table of ctids per staged plan (index into
+// session.plans -> its table's name), computed right before the deletes: the start rows, then
+// their descendants through every edge the subset follows down, until nothing is added.
+std::map<size_t, std::string> subset_scope(ImportSession& session) {
   Connection& connection = session.connection;
+  std::vector<const Table*> tables;
+  std::vector<size_t> plan_of;
+  for (size_t i = 0; i < session.plans.size(); ++i)
+    if (!session.plans[i].skipped && session.plans[i].target) {
+      tables.push_back(session.plans[i].target);
+      plan_of.push_back(i);
+    }
+  SubsetGraph graph = resolve_subset(session.options.subset_scope, tables);
+  std::map<size_t, std::string> scope;
+  for (size_t t = 0; t < tables.size(); ++t) {
+    std::string name = "pg_temp." + quote_ident(session.plans[plan_of[t]].stage + "_scope");
+    connection.exec("CREATE TEMPORARY TABLE " + name + " (tid pg_catalog.tid)");
+    scope[plan_of[t]] = name;
+  }
+  auto scope_of = [&](size_t t) { return scope[plan_of[t]]; };
+  // The conditions are the user's SQL from the config (as the export ran them), one statement each.
+  const std::vector<std::optional<std::string>> one_statement;
+  for (const auto& start : graph.start)
+    connection.exec("INSERT INTO " + scope_of(start.table) + " SELECT t.ctid FROM " + table_ref(*tables[start.table]) +
+                        " t" + (start.where.empty() ? "" : " WHERE (" + start.where + ")"),
+                    one_statement);
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& edge : graph.edges) {
+      if (!edge.follow_down || edge.null_outside) continue;
+      std::string match, child = table_ref(*tables[edge.child]);
+      for (size_t i = 0; i < edge.child_columns.size(); ++i)
+        match += " AND " + col("p", edge.parent_columns[i]) + " = " + col("c", edge.child_columns[i]);
+      std::string when =
+          edge.when.empty() ? "" : " AND c.ctid IN (SELECT ctid FROM " + child + " WHERE (" + edge.when + "))";
+      Result added = connection.exec("INSERT INTO " + scope_of(edge.child) + " SELECT DISTINCT c.ctid FROM " + child +
+                                         " c JOIN " + table_ref(*tables[edge.parent]) + " p ON true" + match +
+                                         " WHERE p.ctid IN (SELECT s.tid FROM " + scope_of(edge.parent) +
+                                         " s) AND NOT EXISTS (SELECT 1 FROM " + scope_of(edge.child) +
+                                         " k WHERE k.tid = c.ctid)" + when,
+                                     one_statement);
+      grew = grew || added.affected_rows() > 0;
+    }
+  }
+  return scope;
+}
+
+}  // namespace
+
+bool delete_missing(ImportSession& session, const std::vector<std::vector<size_t>>& groups, bool subset_snapshot) {
+  Connection& connection = session.connection;
+  std::map<size_t, std::string> scope;  // empty: the snapshot speaks for every row
+  if (subset_snapshot) scope = subset_scope(session);
   // Tables whose rows go: every staged table with a key; then every table a cascade reaches.
   std::map<std::pair<uint32_t, std::string>, char> actions;
   Result r = connection.exec(delete_actions_sql);
@@ -144,7 +220,8 @@ bool delete_missing(ImportSession& session, const std::vector<std::vector<size_t
       const TablePlan& plan = session.plans[m];
       if (plan.key.empty()) continue;  // rows matched as a whole: no key says which are missing
       std::string n = std::to_string(plans.size());
-      with += (with.empty() ? "WITH " : ", ") + std::string("d") + n + " AS (" + delete_sql(plan) + ")";
+      with += (with.empty() ? "WITH " : ", ") + std::string("d") + n + " AS (" +
+              delete_sql(plan, scope.empty() ? "" : scope.at(m)) + ")";
       select += (select.empty() ? "" : ", ") + std::string("(SELECT count(*) FROM d") + n + ")";
       names += (names.empty() ? "" : ", ") + plan.snapshot.qualified_name();
       plans.push_back(&plan);

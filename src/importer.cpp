@@ -42,6 +42,7 @@ struct Importer : ImportSession {
   std::optional<SequencePositions>& sequences_before;
   std::optional<IdRemap> remap;  // tables with match rules
   std::string source_database;   // the snapshot's, naming the source in the persistent id mapping
+  bool subset_snapshot = false;  // --delete-missing deletes within the subset's scope only
 
   Importer(const ImportOptions& o, const std::function<void(const std::string&)>& n,
            std::optional<SequencePositions>& before)
@@ -79,7 +80,8 @@ struct Importer : ImportSession {
   std::vector<std::vector<size_t>> stage_all() {
     SnapshotReader reader(options.snapshot_path);
     source_database = reader.info().database;
-    if (options.delete_missing) check_delete_scope(reader.info());
+    subset_snapshot = !reader.info().subset.empty();
+    if (options.delete_missing) check_delete_scope(reader.info(), options.subset_scope);
     if (options.require_anonymized) check_anonymized(reader.info(), options.snapshot_path);  // stdin: checked here
     std::set<size_t> cycle_members;  // tables written together with others: never copied directly
     for (const auto& component : reader.info().components)
@@ -267,7 +269,7 @@ struct Importer : ImportSession {
       // The dry run rehearses the writes and rolls back: exact by construction.
       if (options.dry_run) connection.exec("SAVEPOINT pgtote_rehearsal");
       result.ok = write_all(*this, groups);
-      if (result.ok && options.delete_missing) result.ok = delete_missing(*this, groups);
+      if (result.ok && options.delete_missing) result.ok = delete_missing(*this, groups, subset_snapshot);
       if (result.ok && remap) remap->record();  // in the same transaction as the rows it maps
       if (result.ok) bump_sequences();          // a dry run lists what would move and moves nothing
       if (result.ok && !options.dry_run) {

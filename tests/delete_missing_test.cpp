@@ -117,20 +117,48 @@ TEST_CASE("--max-delete refuses the whole import, in the dry run too; without th
   CHECK(m.rows() == "1,2 | 1,2 | 1 | 1:-,2:1 | 2");
 }
 
-TEST_CASE("--delete-missing refuses a subset snapshot, whose missing rows say nothing [db]") {
+TEST_CASE("--delete-missing on a subset snapshot deletes within the subset's scope only [db]") {
   Mirror m;
-  std::string dir = test::temp_path("subset-project");
-  std::string config = dir + ".yml";
+  std::string config = test::temp_path("subset.yml");
   {
     std::ofstream out(config);
     out << "subset:\n  start:\n    - table: public.authors\n      where: id = 1\n";
   }
   std::string subset = test::temp_path("subset.json");
-  auto r = run_pgtote({"export", "--source", m.source.conninfo(), "-o", subset, "-q", "--config", config});
+  auto r = run_pgtote(
+      {"export", "--source", m.source.conninfo(), "-o", subset, "-q", "--config", config, "-T", "notes", "-T", "pins"});
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   std::string before = m.rows();
+  // Without the subset it was exported with, nothing says which target rows it speaks for.
   r = run_pgtote({"import", subset, "--target", m.target.conninfo(), "--delete-missing"});
   CHECK(r.exit_code == 2);
-  CHECK(r.err.find("subset") != std::string::npos);
+  CHECK(r.err.find("this snapshot is a subset") != std::string::npos);
+  std::string other = test::temp_path("other.yml");
+  {
+    std::ofstream out(other);
+    out << "subset:\n  start:\n    - table: public.authors\n      where: id = 2\n";
+  }
+  r = run_pgtote({"import", subset, "--target", m.target.conninfo(), "--delete-missing", "--config", other});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("is not the one this snapshot was exported with") != std::string::npos);
+  {
+    std::ofstream out(other);
+    out << "subset:\n  start:\n    - table: public.authors\n      where: id = 1\n      limit: 5\n";
+  }
+  r = run_pgtote({"import", subset, "--target", m.target.conninfo(), "--delete-missing", "--config", other});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("limits the rows of public.authors") != std::string::npos);
   CHECK(m.rows() == before);
+  // Author 1 and its descendants in the target are the scope: book 4 (and its review and pin) go,
+  // authors 2 and 3 and their books stay.
+  r = run_pgtote(
+      {"import", subset, "--target", m.target.conninfo(), "--delete-missing", "--config", config, "--dry-run"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("public.books: 1 missing from the snapshot, 0 by ON DELETE CASCADE") != std::string::npos);
+  CHECK(m.rows() == before);
+  r = run_pgtote({"import", subset, "--target", m.target.conninfo(), "--delete-missing", "--config", config});
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("public.pins: 0 missing from the snapshot, 1 by ON DELETE CASCADE") != std::string::npos);
+  CHECK(r.err.find("public.reviews: 1 missing from the snapshot") != std::string::npos);
+  CHECK(m.rows() == "1,2,3 | 1,2,3 | 1,2 | 1:3,2:1 | 2");
 }

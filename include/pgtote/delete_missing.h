@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "pgtote/import_session.h"
+#include "pgtote/subset_spec.h"
 
 namespace pgtote {
 
@@ -14,11 +15,16 @@ struct SnapshotInfo;
 
 // "100" or "5%": Error(usage) otherwise.
 DeleteCap parse_delete_cap(const std::string& text);
-// A snapshot that holds only part of the source (a subset, rows row-level security hid) cannot
-// say which target rows are missing: Error(usage) for --delete-missing.
-void check_delete_scope(const SnapshotInfo& info);
-// After the writes, in their transaction: deletes group by group, last group first. Returns false,
-// with problems in session.result, when the server refused a delete or a table passed the cap.
-bool delete_missing(ImportSession& session, const std::vector<std::vector<size_t>>& groups);
+// Which target rows a snapshot speaks for. All of them, unless it is a subset: then only the rows
+// of the start tables that match their conditions, and their descendants (through the edges the
+// subset follows down), computed in the target from `scope`, the config's subset: that must name
+// the snapshot's start tables and conditions. Error(usage) when that cannot be known: a subset
+// snapshot without the config's subset (or with another one), a subset that limits rows (which
+// rows a limit kept in the source says nothing of the target), rows row-level security hid.
+void check_delete_scope(const SnapshotInfo& info, const SubsetSpec& scope);
+// After the writes, in their transaction: deletes group by group, last group first (within the
+// subset's scope for a subset snapshot). Returns false, with problems in session.result, when the
+// server refused a delete or a table passed the cap.
+bool delete_missing(ImportSession& session, const std::vector<std::vector<size_t>>& groups, bool subset_snapshot);
 
 }  // namespace pgtote

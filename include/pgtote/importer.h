@@ -57,6 +57,9 @@ struct ImportOptions {
   // --max-delete caps the rows deleted per table (cascades included), as a count or a percentage.
   bool delete_missing = false;
   std::optional<DeleteCap> max_delete;
+  // For a subset snapshot: the config's subset:, which must be the one it was exported with; its
+  // start conditions and their descendants in the target are the rows --delete-missing may delete.
+  SubsetSpec subset_scope;
 };
 
 struct TableImportStats {
