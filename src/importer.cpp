@@ -112,10 +112,12 @@ struct Importer : ImportSession {
       if (plan.skipped) {
         s.skipped = reader.skip_rows();
         s.skipped_because = plan.skip_reason;
+        progress.file(reader.file_bytes_read(), reader.file_size());
       } else {
-        progress.start("staging " + table.qualified_name());
-        uint64_t rows = stage_table(connection, plan, reader, options.snapshot_path);
-        progress.finish(rows, 0);
+        // A direct plan's rows go straight into the target table: that is copying, not staging.
+        progress.start({plan.direct ? "copying" : "staging", table.qualified_name(),
+                        place_text("table", position + 1, reader.info().order.size()), ""});
+        uint64_t rows = stage_table(connection, plan, reader, options.snapshot_path, progress);
         if (plan.direct)
           s.inserted = rows;
         else
@@ -189,10 +191,15 @@ struct Importer : ImportSession {
     if (commit) connection.exec("COMMIT");  // the staging transaction: temporary tables outlive it
     std::vector<size_t> levels = group_levels(groups);
     size_t deepest = levels.empty() ? 0 : *std::max_element(levels.begin(), levels.end());
+    Progress progress(options.progress);
     for (size_t level = 0; level <= deepest && !groups.empty(); ++level) {
       if (commit) connection.exec("BEGIN");
       for (size_t g = 0; g < groups.size(); ++g) {
         if (levels[g] != level) continue;
+        std::string names;
+        for (size_t m : groups[g]) names += (names.empty() ? "" : ", ") + plans[m].snapshot.qualified_name();
+        progress.start({options.dry_run ? "rehearsing" : "merging", names,
+                        place_text("dependency level", level + 1, deepest + 1), "rows counted at its end"});
         auto started = Clock::now();
         uint64_t last_row = 0;
         for (size_t m : groups[g]) last_row = std::max(last_row, stats[m].unchanged + stats[m].skipped);
@@ -223,7 +230,11 @@ struct Importer : ImportSession {
     auto started = Clock::now();
     begin();
     auto components = stage_all();
-    check_before_writing(*this);
+    {
+      Progress progress(options.progress);
+      progress.start({"checking", "the staged rows", "", "set-based queries before any write"});
+      check_before_writing(*this);
+    }
     bool blocked = result.drift_blocks;
     if (options.continue_on_error && !options.dry_run) {
       // The server decides row by row; the checks' findings are reported, not blocking.

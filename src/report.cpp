@@ -4,38 +4,13 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "pgtote/human_format.h"
 #include "pgtote/json_writer.h"
 #include "pgtote/output_file.h"
 
 namespace pgtote {
 
 namespace {
-// Characters, not bytes: UTF-8 continuation bytes take no column.
-size_t display_width(const std::string& text) {
-  size_t width = 0;
-  for (unsigned char c : text) width += (c & 0xC0) != 0x80;
-  return width;
-}
-
-std::string pad(const std::string& text, size_t width, bool right) {
-  size_t shown = display_width(text);
-  if (shown >= width) return text;
-  return right ? std::string(width - shown, ' ') + text : text + std::string(width - shown, ' ');
-}
-
-std::string human_bytes(uint64_t bytes) {
-  char buffer[32];
-  if (bytes >= (1ull << 30))
-    std::snprintf(buffer, sizeof buffer, "%.1f GiB", bytes / double(1ull << 30));
-  else if (bytes >= (1ull << 20))
-    std::snprintf(buffer, sizeof buffer, "%.1f MiB", bytes / double(1ull << 20));
-  else if (bytes >= 1024)
-    std::snprintf(buffer, sizeof buffer, "%.1f KiB", bytes / 1024.0);
-  else
-    std::snprintf(buffer, sizeof buffer, "%llu B", static_cast<unsigned long long>(bytes));
-  return buffer;
-}
-
 // Wide enough for every "schema.name" and the totals line.
 template <typename Stats>
 size_t name_width(const std::vector<Stats>& tables) {
@@ -77,8 +52,8 @@ std::string format_export_stats(const ExportResult& result) {
   std::string out = pad("table", width, false) + "  " + pad("rows", 12, true) + "  " + pad("bytes", 10, true) + "  " +
                     pad("time", 9, true) + "\n";
   auto line = [&](const std::string& name, const TableStats& s) {
-    out += pad(name, width, false) + "  " + pad(std::to_string(s.rows), 12, true) + "  " +
-           pad(human_bytes(s.bytes), 10, true) + "  " + pad(seconds_text(s.seconds), 9, true) +
+    out += pad(name, width, false) + "  " + pad(with_thousands(s.rows), 12, true) + "  " +
+           pad(format_bytes(s.bytes), 10, true) + "  " + pad(seconds_text(s.seconds), 9, true) +
            (s.filtered_by_row_security ? "  (filtered by row-level security)" : "") + "\n";
   };
   for (const auto& t : result.tables) line(t.schema + "." + t.name, t);
@@ -93,13 +68,13 @@ std::string format_export_preview(const ExportResult& result) {
   for (const auto& t : result.preview) {
     std::string why;
     for (const auto& [reason, rows] : t.reasons)
-      why += (why.empty() ? "" : ", ") + reason + " (" + std::to_string(rows) + ")";
+      why += (why.empty() ? "" : ", ") + reason + " (" + with_thousands(rows) + ")";
     if (t.reasons.empty()) why = t.rows ? "every row" : "";
-    out += pad(t.schema + "." + t.name, width, false) + "  " + pad(std::to_string(t.rows), 12, true) +
+    out += pad(t.schema + "." + t.name, width, false) + "  " + pad(with_thousands(t.rows), 12, true) +
            (why.empty() ? "" : "  " + why) + "\n";
   }
   out += pad("total (" + std::to_string(result.preview.size()) + " tables)", width, false) + "  " +
-         pad(std::to_string(result.totals.rows), 12, true) + "\n";
+         pad(with_thousands(result.totals.rows), 12, true) + "\n";
   return out;
 }
 
@@ -158,7 +133,7 @@ std::string format_import_stats(const ImportResult& result) {
     out += pad(name, width, false);
     uint64_t values[] = {s.inserted, s.updated, s.unchanged, s.skipped, s.conflicts, s.errors};
     for (size_t i = 0; i < 6; ++i)
-      out += "  " + pad(std::to_string(values[i]), std::max<size_t>(heads[i].size(), 9), true);
+      out += "  " + pad(with_thousands(values[i]), std::max<size_t>(heads[i].size(), 9), true);
     out += "  " + pad(seconds_text(s.seconds), 9, true);
     if (!s.skipped_because.empty()) out += "  (left out: " + s.skipped_because + ")";
     out += "\n";
