@@ -15,6 +15,7 @@
 #include "pgtote/exporter.h"
 #include "pgtote/importer.h"
 #include "pgtote/report.h"
+#include "pgtote/report_file.h"
 #include "pgtote/schema_drift.h"
 #include "pgtote/snapshot_reader.h"
 #include "pgtote/table_filter.h"
@@ -127,22 +128,34 @@ int run_export_command(int argc, char** argv) {
   export_options.dry_run = args.count("dry-run") > 0;
   bool quiet = args.count("quiet") > 0;
   export_options.progress = !quiet;
-  if (export_options.output.empty() && !export_options.dry_run) std::filesystem::create_directories("exports");
+  if (export_options.output.empty() && !export_options.dry_run) {
+    std::filesystem::create_directories("exports");
+    export_options.output = default_export_path();
+  }
 
-  ExportResult result = run_export(export_options, [&](const std::string& note) {
-    if (!quiet) std::cerr << "pgtote: " << note << "\n";
-  });
-  if (export_options.dry_run) {
-    std::cout << format_export_preview(result);
-    if (!quiet) std::cerr << "dry run: no file was written\n";
+  RunReport report;
+  report.command = "export";
+  report.dry_run = export_options.dry_run;
+  report.snapshot = export_options.dry_run ? "" : export_options.output;
+  report.source = mask_password(export_options.source.conninfo);
+  export_options.facts = &report.facts;
+  return run_with_report(optional_string(args, "report"), report, [&] {
+    report.exported = run_export(export_options, [&](const std::string& note) {
+      report.notes.push_back(note);
+      if (!quiet) std::cerr << "pgtote: " << note << "\n";
+    });
+    const ExportResult& result = *report.exported;
+    if (export_options.dry_run) {
+      std::cout << format_export_preview(result);
+      if (!quiet) std::cerr << "dry run: no file was written\n";
+      return 0;
+    }
+    if (!quiet) {
+      std::cerr << format_export_stats(result);
+      if (result.path != "-") std::cerr << "wrote " << result.path << "\n";
+    }
     return 0;
-  }
-  if (!quiet) {
-    std::cerr << format_export_stats(result);
-    if (result.path != "-" && !export_options.dry_run) std::cerr << "wrote " << result.path << "\n";
-  }
-  if (auto report = optional_string(args, "report")) write_text_file(*report, export_report_json(result));
-  return 0;
+  });
 }
 
 int run_order_command(int argc, char** argv) {
@@ -236,6 +249,37 @@ int run_inspect_command(int argc, char** argv) {
   return 0;
 }
 
+// Prints what the import did (a dry run's report on stdout: it is what the user asked for; the
+// import's statistics on stderr), writes the reject file, and picks the exit code.
+int finish_import(const ImportResult& result, bool quiet, const std::optional<std::string>& report,
+                  const std::optional<std::string>& reject_file) {
+  std::ostream& shown = result.dry_run ? std::cout : std::cerr;
+  if (!quiet || !result.ok) shown << format_import_stats(result);
+  if (!result.rejected.empty() && result.dry_run && !reject_file) {
+    // A dry run writes no file unless asked: it names the rows the import would set aside.
+    shown << "the import would set " << result.rejected.size() << " rows aside (--reject-file FILE keeps them):\n";
+    for (size_t i = 0; i < result.rejected.size() && i < 5; ++i)
+      shown << "  " << result.rejected[i].table << " row " << result.rejected[i].row << ": " << result.rejected[i].error
+            << "\n";
+  } else if (!result.rejected.empty()) {
+    std::string path = reject_file.value_or("");
+    if (path.empty() && report) path = report->substr(0, report->rfind(".json")) + ".rejects.jsonl";
+    if (path.empty()) {
+      std::filesystem::create_directories("exports");
+      path = default_export_path();  // exports/export-<time>.json -> exports/import-rejects-<time>.jsonl
+      path.replace(path.find("export-"), 7, "import-rejects-");
+      path.replace(path.size() - 5, 5, ".jsonl");
+    }
+    write_text_file(path, reject_lines(result.rejected));
+    std::cerr << "wrote " << result.rejected.size() << " rejected rows to " << path << "\n";
+  }
+  if (result.drift_blocks) return static_cast<int>(ExitCode::drift);
+  if (!result.ok) return static_cast<int>(ExitCode::rejected);
+  if (!quiet)
+    shown << (result.dry_run ? "dry run: the import would succeed; nothing was written\n" : "import committed\n");
+  return 0;
+}
+
 int run_import_command(int argc, char** argv) {
   cxxopts::Options options(
       "import", "Replays a snapshot into the target database with upserts, parents first, in one transaction.");
@@ -294,35 +338,38 @@ int run_import_command(int argc, char** argv) {
   bool quiet = args.count("quiet") > 0;
   import_options.progress = !quiet;
 
-  ImportResult result = run_import(import_options, [&](const std::string& note) {
-    if (!quiet) std::cerr << "pgtote: " << note << "\n";
-  });
-  if (!quiet || !result.ok) std::cerr << format_import_stats(result);
+  RunReport run_report;
+  run_report.command = "import";
+  run_report.dry_run = import_options.dry_run;
+  run_report.snapshot = import_options.snapshot_path;
+  run_report.target = mask_password(import_options.target.conninfo);
+  import_options.facts = &run_report.facts;
   auto report = optional_string(args, "report");
-  if (report) write_text_file(*report, import_report_json(result));
-  if (!result.rejected.empty() && result.dry_run && !optional_string(args, "reject-file")) {
-    // A dry run writes no file unless asked: it names the rows the import would set aside.
-    std::cerr << "the import would set " << result.rejected.size() << " rows aside (--reject-file FILE keeps them):\n";
-    for (size_t i = 0; i < result.rejected.size() && i < 5; ++i)
-      std::cerr << "  " << result.rejected[i].table << " row " << result.rejected[i].row << ": "
-                << result.rejected[i].error << "\n";
-  } else if (!result.rejected.empty()) {
-    std::string path = optional_string(args, "reject-file").value_or("");
-    if (path.empty() && report) path = report->substr(0, report->rfind(".json")) + ".rejects.jsonl";
-    if (path.empty()) {
-      std::filesystem::create_directories("exports");
-      path = default_export_path();  // exports/export-<time>.json -> exports/import-rejects-<time>.jsonl
-      path.replace(path.find("export-"), 7, "import-rejects-");
-      path.replace(path.size() - 5, 5, ".jsonl");
-    }
-    write_text_file(path, reject_lines(result.rejected));
-    std::cerr << "wrote " << result.rejected.size() << " rejected rows to " << path << "\n";
+  return run_with_report(report, run_report, [&] {
+    run_report.imported = run_import(import_options, [&](const std::string& note) {
+      run_report.notes.push_back(note);
+      if (!quiet) std::cerr << "pgtote: " << note << "\n";
+    });
+    return finish_import(*run_report.imported, quiet, report, optional_string(args, "reject-file"));
+  });
+}
+
+// diff's findings on stdout; the exit code says whether there is drift.
+int print_drift(const std::vector<DriftItem>& items, bool from_snapshot) {
+  size_t blocking = 0;
+  for (const auto& item : items) {
+    blocking += item.blocking;
+    std::cout << (item.blocking ? "[blocks] " : "") << drift_kind_name(item.kind) << ": " << item.message << "\n";
+    if (!item.suggestion.empty()) std::cout << "    suggestion: " << item.suggestion << "\n";
   }
-  if (result.drift_blocks) return static_cast<int>(ExitCode::drift);
-  if (!result.ok) return static_cast<int>(ExitCode::rejected);
-  if (!quiet)
-    std::cerr << (result.dry_run ? "dry run: the import would succeed; nothing was written\n" : "import committed\n");
-  return 0;
+  if (items.empty()) {
+    std::cout << "no drift: the target has every table and column of the " << (from_snapshot ? "snapshot" : "source")
+              << "\n";
+    return 0;
+  }
+  std::cout << items.size() << " difference" << (items.size() == 1 ? "" : "s") << ", " << blocking
+            << " blocking an import (suggested SQL is a starting point: review it, run it through your migrations)\n";
+  return static_cast<int>(ExitCode::drift);
 }
 
 int run_diff_command(int argc, char** argv) {
@@ -332,7 +379,9 @@ int run_diff_command(int argc, char** argv) {
       "source", "compare a live source database instead of a snapshot (default without FILE: pgtote.yml source)",
       cxxopts::value<std::string>(),
       "URL")("target", "target database (libpq URI or key=value); default pgtote.yml target, DATABASE_URL, .env, PG*",
-             cxxopts::value<std::string>(), "URL")("h,help", "show this help");
+             cxxopts::value<std::string>(),
+             "URL")("report", "write the differences, the exit code and any error as JSON to FILE",
+                    cxxopts::value<std::string>(), "FILE")("h,help", "show this help");
   add_selection_options(options);
   add_config_option(options);
   options.parse_positional({"file"});
@@ -349,34 +398,31 @@ int run_diff_command(int argc, char** argv) {
                 "target: give one of them");
 
   TableSelection selection = selection_from(args, config);
-  std::vector<Table> source_tables;
-  if (args.count("file")) {
-    SnapshotReader reader(args["file"].as<std::string>());
-    Table table;
-    while (reader.next_table(table)) {
-      reader.skip_rows();
-      if (!selection_excludes(table, selection, true)) source_tables.push_back(table);
+  RunReport report;
+  report.command = "diff";
+  if (args.count("file")) report.snapshot = args["file"].as<std::string>();
+  return run_with_report(optional_string(args, "report"), report, [&] {
+    std::vector<Table> source_tables;
+    if (args.count("file")) {
+      SnapshotReader reader(report.snapshot);
+      Table table;
+      while (reader.next_table(table)) {
+        reader.skip_rows();
+        if (!selection_excludes(table, selection, true)) source_tables.push_back(table);
+      }
+    } else {
+      ConnectionTarget source_target = connection_from(args, "source", config);
+      report.source = mask_password(source_target.conninfo);
+      Connection source = Connection::open(source_target.conninfo);
+      source_tables = select_and_order(source, selection).tables;
     }
-  } else {
-    Connection source = Connection::open(connection_from(args, "source", config).conninfo);
-    source_tables = select_and_order(source, selection).tables;
-  }
-  Connection target = Connection::open(connection_from(args, "target", config).conninfo);
-  std::vector<DriftItem> items = schema_drift(source_tables, read_catalog(target));
-  size_t blocking = 0;
-  for (const auto& item : items) {
-    blocking += item.blocking;
-    std::cout << (item.blocking ? "[blocks] " : "") << drift_kind_name(item.kind) << ": " << item.message << "\n";
-    if (!item.suggestion.empty()) std::cout << "    suggestion: " << item.suggestion << "\n";
-  }
-  if (items.empty()) {
-    std::cout << "no drift: the target has every table and column of the "
-              << (args.count("file") ? "snapshot" : "source") << "\n";
-    return 0;
-  }
-  std::cout << items.size() << " difference" << (items.size() == 1 ? "" : "s") << ", " << blocking
-            << " blocking an import (suggested SQL is a starting point: review it, run it through your migrations)\n";
-  return static_cast<int>(ExitCode::drift);
+    ConnectionTarget target_target = connection_from(args, "target", config);
+    report.target = mask_password(target_target.conninfo);
+    Connection target = Connection::open(target_target.conninfo);
+    report.facts.server_version = target.server_version();
+    report.drift = schema_drift(source_tables, read_catalog(target));
+    return print_drift(*report.drift, args.count("file") > 0);
+  });
 }
 
 int run_init_command(int argc, char** argv) {

@@ -296,6 +296,7 @@ static void apply_sql_transforms(const AnonymizePlan& anonymize, std::vector<Exp
 
 ExportResult run_export(const ExportOptions& options, const std::function<void(const std::string&)>& notify) {
   Connection connection = Connection::open(options.source.conninfo);
+  if (options.facts) options.facts->server_version = connection.server_version();
   connection.exec(session_sql(options));
   connection.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   // The transaction snapshot is taken by the first query: the catalog is read in it too.
@@ -365,7 +366,8 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
   } else {
     Progress progress(options.progress);
     for (size_t i = 0; i < plans.plans.size(); ++i) {
-      progress.start({"exporting", plans.plans[i].table->qualified_name(), place_text("table", i + 1, tables.size()), ""});
+      progress.start(
+          {"exporting", plans.plans[i].table->qualified_name(), place_text("table", i + 1, tables.size()), ""});
       result.tables.push_back(
           write_table(connection, plans.plans[i], writer, progress, false, nullptr, anonymizer.get(), i));
       result.totals.rows += result.tables.back().rows;

@@ -45,10 +45,16 @@ struct Importer : ImportSession {
   // After a rollback: name the sequences the rolled-back writes advanced anyway.
   void note_sequences_moved() {
     if (!sequences_before) return;
-    for (const auto& note : sequences_moved_by_writes(connection, plans, *sequences_before)) notify(note);
+    for (const auto& note : sequences_moved_by_writes(connection, plans, *sequences_before)) note_sequence(note);
+  }
+
+  void note_sequence(const std::string& note) {
+    if (options.facts) options.facts->sequences.push_back(note);
+    notify(note);
   }
 
   void begin() {
+    if (options.facts) options.facts->server_version = connection.server_version();
     // A typo in --target must not write to production: remote hosts need an explicit yes.
     if (!options.dry_run && !options.allow_remote && !is_local_host(connection.host()))
       throw Error(ExitCode::usage, "refusing to write to " + connection.describe() +
@@ -223,7 +229,7 @@ struct Importer : ImportSession {
   // checked first, so a commit that fails on them cannot leave a sequence moved.
   void bump_sequences() {
     if (!options.dry_run) connection.exec("SET CONSTRAINTS ALL IMMEDIATE");
-    for (const auto& note : sync_sequences(connection, plans, options.dry_run)) notify(note);
+    for (const auto& note : sync_sequences(connection, plans, options.dry_run)) note_sequence(note);
   }
 
   ImportResult run() {

@@ -33,8 +33,7 @@ std::string progress_line(const ProgressFrame& frame, size_t width) {
     line += " | file " + std::to_string(read * 100 / frame.file_size) + "%";
     // The first second's pace says little (buffers filling): no estimate before it.
     auto left = remaining_seconds(read, frame.file_size, frame.file_seconds);
-    if (left && *left > 0 && frame.file_seconds >= 1)
-      line += ", ~" + format_duration(*left) + " left";
+    if (left && *left > 0 && frame.file_seconds >= 1) line += ", ~" + format_duration(*left) + " left";
   }
   std::string head = step.action;
   if (!step.subject.empty()) {

@@ -1,11 +1,10 @@
-// Statistics output shared by the commands that move rows.
+// Statistics output shared by the commands that move rows, for people (the JSON is report_file's).
 #include "pgtote/report.h"
 
 #include <algorithm>
 #include <cstdio>
 
 #include "pgtote/human_format.h"
-#include "pgtote/json_writer.h"
 #include "pgtote/output_file.h"
 
 namespace pgtote {
@@ -25,26 +24,6 @@ std::string seconds_text(double seconds) {
   return buffer;
 }
 
-void write_stats(JsonWriter& out, const TableStats& stats, bool named) {
-  out.start_object();
-  if (named) {
-    out.key("schema");
-    out.string(stats.schema);
-    out.key("name");
-    out.string(stats.name);
-  }
-  out.key("rows");
-  out.integer(static_cast<int64_t>(stats.rows));
-  out.key("bytes");
-  out.integer(static_cast<int64_t>(stats.bytes));
-  out.key("seconds");
-  out.real(stats.seconds);
-  if (named) {
-    out.key("filtered_by_row_security");
-    out.boolean(stats.filtered_by_row_security);
-  }
-  out.end_object();
-}
 }  // namespace
 
 std::string format_export_stats(const ExportResult& result) {
@@ -62,8 +41,7 @@ std::string format_export_stats(const ExportResult& result) {
 }
 
 std::string format_export_preview(const ExportResult& result) {
-  size_t width = 5;
-  for (const auto& t : result.preview) width = std::max(width, t.schema.size() + 1 + t.name.size());
+  size_t width = name_width(result.preview);
   std::string out = pad("table", width, false) + "  " + pad("would export", 12, true) + "  why\n";
   for (const auto& t : result.preview) {
     std::string why;
@@ -77,44 +55,6 @@ std::string format_export_preview(const ExportResult& result) {
          pad(with_thousands(result.totals.rows), 12, true) + "\n";
   return out;
 }
-
-std::string export_report_json(const ExportResult& result) {
-  return json_to_string([&](JsonWriter& out) {
-           out.start_object();
-           out.key("tables");
-           out.start_array();
-           for (const auto& t : result.tables) write_stats(out, t, true);
-           out.end_array();
-           out.key("totals");
-           write_stats(out, result.totals, false);
-           out.end_object();
-         }) +
-         "\n";
-}
-
-namespace {
-void write_import_counts(JsonWriter& out, const TableImportStats& s, bool named) {
-  out.start_object();
-  if (named) {
-    out.key("schema");
-    out.string(s.schema);
-    out.key("name");
-    out.string(s.name);
-  }
-  for (auto [key, value] : {std::pair{"inserted", s.inserted},
-                            {"updated", s.updated},
-                            {"unchanged", s.unchanged},
-                            {"skipped", s.skipped},
-                            {"conflicts", s.conflicts},
-                            {"errors", s.errors}}) {
-    out.key(key);
-    out.integer(static_cast<int64_t>(value));
-  }
-  out.key("seconds");
-  out.real(s.seconds);
-  out.end_object();
-}
-}  // namespace
 
 std::string format_import_stats(const ImportResult& result) {
   size_t width = name_width(result.tables);
@@ -171,24 +111,6 @@ std::string format_import_stats(const ImportResult& result) {
     for (const auto& d : result.diffs) out += "  " + d + "\n";
   }
   return out;
-}
-
-std::string import_report_json(const ImportResult& result) {
-  return json_to_string([&](JsonWriter& out) {
-           out.start_object();
-           out.key("mode");
-           out.string(result.dry_run ? "dry-run" : "import");
-           out.key("ok");
-           out.boolean(result.ok);
-           out.key("tables");
-           out.start_array();
-           for (const auto& t : result.tables) write_import_counts(out, t, true);
-           out.end_array();
-           out.key("totals");
-           write_import_counts(out, result.totals, false);
-           out.end_object();
-         }) +
-         "\n";
 }
 
 void write_text_file(const std::string& path, const std::string& text) {

@@ -10,6 +10,7 @@
 #include "pgtote/anonymize_spec.h"
 #include "pgtote/connection_target.h"
 #include "pgtote/pg_conn.h"
+#include "pgtote/run_facts.h"
 #include "pgtote/schema_model.h"
 #include "pgtote/subset_spec.h"
 #include "pgtote/table_filter.h"
@@ -28,6 +29,7 @@ struct ExportOptions {
   SubsetSpec subset;        // empty: every row of every selected table
   AnonymizeSpec anonymize;  // empty: values as stored
   bool dry_run = false;     // print per table the rows it would export, and why; write no file
+  RunFacts* facts = nullptr;  // when set, filled as the export goes (the server's version)
 };
 
 struct TableStats {

@@ -9,6 +9,7 @@
 
 #include "pgtote/connection_target.h"
 #include "pgtote/resilient_merge.h"
+#include "pgtote/run_facts.h"
 #include "pgtote/schema_drift.h"
 #include "pgtote/table_filter.h"
 
@@ -36,6 +37,7 @@ struct ImportOptions {
   bool disable_triggers = false;
   int show_diff = 0;  // changed rows shown per table in --dry-run
   bool progress = true;
+  RunFacts* facts = nullptr;  // when set, filled as the import goes (the server's version, sequences)
 };
 
 struct TableImportStats {

@@ -31,8 +31,8 @@ struct ProgressFrame {
   uint64_t bytes = 0;
   double seconds = 0;  // in this step
   uint64_t file_read = 0;
-  uint64_t file_size = 0;    // 0: no file, or one of unknown size (standard input)
-  double file_seconds = 0;   // since reading the file began
+  uint64_t file_size = 0;   // 0: no file, or one of unknown size (standard input)
+  double file_seconds = 0;  // since reading the file began
 };
 
 // "staging public.User (table 7 of 18): 1,234 rows, 5,600 rows/s, 1.2 MB | file 45%, ~1m20s left",
