@@ -104,7 +104,8 @@ int run_export_command(int argc, char** argv) {
                         "source database (libpq URI or key=value); default pgtote.yml source, DATABASE_URL, .env, PG*",
                         cxxopts::value<std::string>(), "URL")(
       "o,output", "snapshot file, - for stdout (default exports/export-<time>.json)", cxxopts::value<std::string>(),
-      "FILE")("report", "write the statistics as JSON to FILE", cxxopts::value<std::string>(), "FILE")(
+      "FILE")("report", "write a JSON report to FILE (docs/report.schema.json), also when the run fails",
+              cxxopts::value<std::string>(), "FILE")(
       "j,jobs", "read N tables at once on N connections sharing one snapshot (default 1)", cxxopts::value<int>(), "N")(
       "dry-run", "print per table the rows the export would write, and why; write no file")(
       "enable-row-security",
@@ -285,7 +286,7 @@ int run_import_command(int argc, char** argv) {
       "import", "Replays a snapshot into the target database with upserts, parents first, in one transaction.");
   options.add_options()("file", "snapshot file", cxxopts::value<std::string>())(
       "target", "target database (libpq URI or key=value); default pgtote.yml target, DATABASE_URL, .env, PG*",
-      cxxopts::value<std::string>(), "URL")("dry-run", "report what the import would do and write nothing")(
+      cxxopts::value<std::string>(), "URL")("dry-run", "print (on stdout) what the import would do, and write nothing")(
       "existing", "rows whose key exists: update (default), keep, fail",
       cxxopts::value<std::string>()->default_value("update"),
       "MODE")("skip-conflicts",
@@ -301,8 +302,8 @@ int run_import_command(int argc, char** argv) {
       "FILE")("show-diff", "with --dry-run: show up to N changed rows per table, column by column",
               cxxopts::value<int>()->default_value("0"),
               "N")("disable-triggers", "do not fire the target's triggers (needs a superuser role)")(
-      "report", "write the statistics as JSON to FILE", cxxopts::value<std::string>(), "FILE")(
-      "q,quiet", "no progress, no statistics")("h,help", "show this help");
+      "report", "write a JSON report to FILE (docs/report.schema.json), also when the run fails",
+      cxxopts::value<std::string>(), "FILE")("q,quiet", "no progress, no statistics")("h,help", "show this help");
   add_selection_options(options);
   add_config_option(options);
   options.parse_positional({"file"});
@@ -380,7 +381,7 @@ int run_diff_command(int argc, char** argv) {
       cxxopts::value<std::string>(),
       "URL")("target", "target database (libpq URI or key=value); default pgtote.yml target, DATABASE_URL, .env, PG*",
              cxxopts::value<std::string>(),
-             "URL")("report", "write the differences, the exit code and any error as JSON to FILE",
+             "URL")("report", "write a JSON report to FILE (docs/report.schema.json), also when the run fails",
                     cxxopts::value<std::string>(), "FILE")("h,help", "show this help");
   add_selection_options(options);
   add_config_option(options);
