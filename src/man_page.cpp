@@ -101,9 +101,7 @@ std::string man_page(const std::vector<CommandHelp>& commands, const std::vector
     out += ".SS \"" + roff_text("pgtote " + command.name) + "\"\n";
     out += roff_text(command.description) + "\n";
     for (const auto& option : command.options) {
-      out += ".TP\n" + option_term(option) + "\n" + roff_text(option.description);
-      if (option.repeatable) out += " (repeatable)";
-      out += "\n";
+      out += ".TP\n" + option_term(option) + "\n" + roff_text(option.description) + "\n";
     }
   }
   out += ".SH CONNECTING\n" + roff_lines(connecting);
