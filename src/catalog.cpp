@@ -96,6 +96,16 @@ WHERE i.indrelid = ANY($1::pg_catalog.oid[]) AND i.indisunique AND i.indisvalid 
 ORDER BY i.indrelid, ic.relname COLLATE "C", k.position
 )SQL";
 
+// $1: table oids. Result: table oid, column; the first key column of each valid index without a
+// predicate, so a subset knows which references it can look up by index.
+constexpr const char* index_leading_columns_sql = R"SQL(
+SELECT DISTINCT i.indrelid, a.attname COLLATE "C" AS attname
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+WHERE i.indrelid = ANY($1::pg_catalog.oid[]) AND i.indisvalid AND i.indpred IS NULL
+ORDER BY 1, 2
+)SQL";
+
 // $1: table oids. Result: table oid, column, sequence schema, sequence name, owned. Sequences owned
 // by a column (serial, OWNED BY) or backing an identity column, then sequences a column's default
 // draws from without owning them: an inheritance child's copy of its parent's serial default, or a
@@ -243,6 +253,12 @@ void read_unique_indexes(Connection& connection, const std::string& oids, std::m
   }
 }
 
+void read_index_leading_columns(Connection& connection, const std::string& oids, std::map<uint32_t, Table*>& by_oid) {
+  Result r = connection.exec(index_leading_columns_sql, {oids});
+  for (int i = 0; i < r.rows(); ++i)
+    if (Table* table = find_table(by_oid, r, i)) table->index_leading_columns.push_back(r.text(i, 1));
+}
+
 void read_sequences(Connection& connection, const std::string& oids, std::map<uint32_t, Table*>& by_oid) {
   Result r = connection.exec(sequences_sql, {oids});
   for (int i = 0; i < r.rows(); ++i) {
@@ -280,6 +296,7 @@ std::vector<Table> read_catalog(Connection& connection) {
   read_keys(connection, oids, by_oid);
   read_foreign_keys(connection, oids, by_oid);
   read_unique_indexes(connection, oids, by_oid);
+  read_index_leading_columns(connection, oids, by_oid);
   read_sequences(connection, oids, by_oid);
   return tables;
 }

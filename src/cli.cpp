@@ -14,6 +14,7 @@
 #include "pgtote/error.h"
 #include "pgtote/exporter.h"
 #include "pgtote/importer.h"
+#include "pgtote/nearest_name.h"
 #include "pgtote/report.h"
 #include "pgtote/report_file.h"
 #include "pgtote/schema_drift.h"
@@ -24,24 +25,62 @@ namespace pgtote {
 
 namespace {
 
+// One subcommand: its flags (`define`), what it does with them (`run`), and the words its help,
+// the man page and the completions show.
 struct Command {
   const char* name;
-  const char* summary;
-  int (*run)(int argc, char** argv);
+  const char* summary;      // its line in `pgtote --help`
+  const char* description;  // atop `pgtote NAME --help`
+  const char* positional;   // "FILE", "[FILE]", or nullptr when it takes no argument
+  void (*define)(cxxopts::Options& options);
+  int (*run)(const cxxopts::ParseResult& args);
 };
 
-cxxopts::ParseResult parse(cxxopts::Options& options, int argc, char** argv) {
-  try {
-    return options.parse(argc, argv);
-  } catch (const cxxopts::exceptions::exception& e) {
-    throw Error(ExitCode::usage, std::string(e.what()) + " (see pgtote " + options.program() + " --help)");
-  }
+// The positional FILE is an option to cxxopts; this group keeps it out of the help.
+const char* const positional_group = "positional";
+
+// The values of the flags that name them, for the help and the completions.
+const std::vector<std::string> existing_modes = {"update", "keep", "fail"};
+const std::vector<std::string> framework_names = {"prisma", "drizzle", "rails", "django", "laravel", "none"};
+
+std::vector<std::string> visible_groups(const cxxopts::Options& options) {
+  std::vector<std::string> groups;
+  for (const auto& group : options.groups())
+    if (group != positional_group) groups.push_back(group);
+  return groups;
 }
 
-bool wants_help(cxxopts::Options& options, const cxxopts::ParseResult& args) {
-  if (!args.count("help")) return false;
-  std::cout << options.help();
-  return true;
+cxxopts::Options command_options(const Command& command) {
+  cxxopts::Options options(std::string("pgtote ") + command.name, command.description);
+  command.define(options);
+  options.add_options()("h,help", "show this help");
+  if (command.positional) {
+    options.add_options(positional_group)("file", "snapshot file", cxxopts::value<std::string>());
+    options.parse_positional({"file"});
+    options.positional_help(command.positional);
+  }
+  return options;
+}
+
+std::string command_help_text(const Command& command) {
+  cxxopts::Options options = command_options(command);
+  return options.help(visible_groups(options));
+}
+
+// A whole number flag, checked here so the error names the flag (cxxopts' own does not).
+int whole_number(const cxxopts::ParseResult& args, const char* name, const char* spelled, int low, int high) {
+  std::string text = args[name].as<std::string>();
+  size_t used = 0;
+  int value = 0;
+  try {
+    value = std::stoi(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || value < low || value > high)
+    throw Error(ExitCode::usage, std::string(spelled) + ": expected a whole number from " + std::to_string(low) +
+                                     " to " + std::to_string(high) + ", not '" + text + "'");
+  return value;
 }
 
 void add_selection_options(cxxopts::Options& options) {
@@ -91,38 +130,46 @@ TableSelection selection_from(const cxxopts::ParseResult& args, const Config& co
   return selection;
 }
 
-// --source/--target, else the config file's source/target, else DATABASE_URL, .env, PG*.
+// --source/--target, else the config file's source/target, else DATABASE_URL, .env, PG*. Says
+// which on stderr, once per database (not with -q).
 ConnectionTarget connection_from(const cxxopts::ParseResult& args, const char* flag, const Config& config) {
   const auto& from_config = std::string(flag) == "source" ? config.source : config.target;
-  return resolve_connection_with_config(optional_string(args, flag), std::string("--") + flag, from_config,
-                                        config.path);
+  ConnectionTarget target =
+      resolve_connection_with_config(optional_string(args, flag), std::string("--") + flag, from_config, config.path);
+  if (!args.count("quiet")) std::cerr << "pgtote: " << describe_connection(target, flag) << "\n";
+  return target;
 }
 
-int run_export_command(int argc, char** argv) {
-  cxxopts::Options options("export", "Writes the source database's tables, parents first, into one JSON snapshot.");
+// Prisma's ?schema=NAME selects that schema when neither -n nor pgtote.yml's schemas do.
+void apply_url_schema(TableSelection& selection, const ConnectionTarget& target) {
+  if (selection.schemas.empty() && target.schema) selection.schemas = {*target.schema};
+}
+
+void define_export(cxxopts::Options& options) {
   options.add_options()("source",
                         "source database (libpq URI or key=value); default pgtote.yml source, DATABASE_URL, .env, PG*",
                         cxxopts::value<std::string>(), "URL")(
       "o,output", "snapshot file, - for stdout (default exports/export-<time>.json)", cxxopts::value<std::string>(),
       "FILE")("report", "write a JSON report to FILE (docs/report.schema.json), also when the run fails",
-              cxxopts::value<std::string>(), "FILE")(
-      "j,jobs", "read N tables at once on N connections sharing one snapshot (default 1)", cxxopts::value<int>(), "N")(
-      "dry-run", "print per table the rows the export would write, and why; write no file")(
+              cxxopts::value<std::string>(),
+              "FILE")("j,jobs", "read N tables at once on N connections sharing one snapshot (default 1)",
+                      cxxopts::value<std::string>(),
+                      "N")("dry-run", "print per table the rows the export would write, and why; write no file")(
       "enable-row-security",
       "export only the rows this role's row-level security policies show, and mark the snapshot filtered "
-      "(without it, such an export is refused)")("q,quiet", "no progress, no statistics")("h,help", "show this help");
+      "(without it, such an export is refused)")("q,quiet", "no progress, no statistics");
   add_selection_options(options);
   add_config_option(options);
-  auto args = parse(options, argc, argv);
-  if (wants_help(options, args)) return 0;
-  Config config = config_from(args);
+}
 
+int export_command(const cxxopts::ParseResult& args) {
+  Config config = config_from(args);
   ExportOptions export_options;
-  export_options.jobs = args.count("jobs") ? args["jobs"].as<int>() : config.jobs.value_or(1);
-  if (export_options.jobs < 1 || export_options.jobs > 64) throw Error(ExitCode::usage, "-j must be between 1 and 64");
+  export_options.jobs = args.count("jobs") ? whole_number(args, "jobs", "-j/--jobs", 1, 64) : config.jobs.value_or(1);
   export_options.source = connection_from(args, "source", config);
   export_options.output = optional_string(args, "output").value_or("");
   export_options.selection = selection_from(args, config);
+  apply_url_schema(export_options.selection, export_options.source);
   export_options.enable_row_security = args.count("enable-row-security") > 0;
   export_options.subset = config.subset;
   export_options.anonymize = config.anonymize;
@@ -159,19 +206,21 @@ int run_export_command(int argc, char** argv) {
   });
 }
 
-int run_order_command(int argc, char** argv) {
-  cxxopts::Options options("order", "Prints the tables in dependency order (parents first), cycles marked.");
+void define_order(cxxopts::Options& options) {
   options.add_options()("source",
                         "database (libpq URI or key=value); default pgtote.yml source, DATABASE_URL, .env, PG*",
-                        cxxopts::value<std::string>(), "URL")("h,help", "show this help");
+                        cxxopts::value<std::string>(), "URL");
   add_selection_options(options);
   add_config_option(options);
-  auto args = parse(options, argc, argv);
-  if (wants_help(options, args)) return 0;
-  Config config = config_from(args);
+}
 
-  Connection connection = Connection::open(connection_from(args, "source", config).conninfo);
-  OrderedTables selected = select_and_order(connection, selection_from(args, config));
+int order_command(const cxxopts::ParseResult& args) {
+  Config config = config_from(args);
+  ConnectionTarget source = connection_from(args, "source", config);
+  TableSelection selection = selection_from(args, config);
+  apply_url_schema(selection, source);
+  Connection connection = Connection::open(source.conninfo);
+  OrderedTables selected = select_and_order(connection, selection);
   for (const auto& note : selected.notes) std::cerr << "pgtote: " << note << "\n";
   std::vector<std::string> marks(selected.tables.size());
   for (size_t c = 0; c < selected.order.components.size(); ++c) {
@@ -189,14 +238,9 @@ int run_order_command(int argc, char** argv) {
   return 0;
 }
 
-int run_inspect_command(int argc, char** argv) {
-  cxxopts::Options options("inspect", "Prints a snapshot's header and its tables with row counts and keys.");
-  options.add_options()("file", "snapshot file", cxxopts::value<std::string>())("h,help", "show this help");
-  add_config_option(options);
-  options.parse_positional({"file"});
-  options.positional_help("FILE");
-  auto args = parse(options, argc, argv);
-  if (wants_help(options, args)) return 0;
+void define_inspect(cxxopts::Options& options) { add_config_option(options); }
+
+int inspect_command(const cxxopts::ParseResult& args) {
   config_from(args);  // nothing in it applies to inspect, but a broken file is said at once, as everywhere
   if (!args.count("file")) throw Error(ExitCode::usage, "inspect needs a snapshot FILE (pgtote inspect FILE)");
 
@@ -250,6 +294,31 @@ int run_inspect_command(int argc, char** argv) {
   return 0;
 }
 
+void define_import(cxxopts::Options& options) {
+  options.add_options()(
+      "target", "target database (libpq URI or key=value); default pgtote.yml target, DATABASE_URL, .env, PG*",
+      cxxopts::value<std::string>(), "URL")("dry-run", "print (on stdout) what the import would do, and write nothing")(
+      "existing", "rows whose key exists: update (default), keep, fail",
+      cxxopts::value<std::string>()->default_value("update"),
+      "MODE")("skip-conflicts",
+              "skip rows that collide on a unique key or index or an exclusion constraint (and rows that lose their "
+              "parent with them)")("ignore-missing-columns",
+                                   "import the columns the target has; drop the snapshot's others (and say which)")(
+      "allow-lossy", "store values a narrower target column rounds or trims (each is still listed)")(
+      "require-anonymized", "refuse a snapshot that was not anonymized, before touching the target")(
+      "yes", "write to a target whose host is not local (also PGTOTE_ALLOW_REMOTE=1)")(
+      "continue-on-error", "commit one dependency level at a time; set rows the server rejects aside, import the rest")(
+      "reject-file", "where --continue-on-error writes rejected rows (JSON Lines; default next to the report)",
+      cxxopts::value<std::string>(),
+      "FILE")("show-diff", "with --dry-run: show up to N changed rows per table, column by column",
+              cxxopts::value<std::string>(),
+              "N")("disable-triggers", "do not fire the target's triggers (needs a superuser role)")(
+      "report", "write a JSON report to FILE (docs/report.schema.json), also when the run fails",
+      cxxopts::value<std::string>(), "FILE")("q,quiet", "no progress, no statistics");
+  add_selection_options(options);
+  add_config_option(options);
+}
+
 // Prints what the import did (a dry run's report on stdout: it is what the user asked for; the
 // import's statistics on stderr), writes the reject file, and picks the exit code.
 int finish_import(const ImportResult& result, bool quiet, const std::optional<std::string>& report,
@@ -281,35 +350,7 @@ int finish_import(const ImportResult& result, bool quiet, const std::optional<st
   return 0;
 }
 
-int run_import_command(int argc, char** argv) {
-  cxxopts::Options options(
-      "import", "Replays a snapshot into the target database with upserts, parents first, in one transaction.");
-  options.add_options()("file", "snapshot file", cxxopts::value<std::string>())(
-      "target", "target database (libpq URI or key=value); default pgtote.yml target, DATABASE_URL, .env, PG*",
-      cxxopts::value<std::string>(), "URL")("dry-run", "print (on stdout) what the import would do, and write nothing")(
-      "existing", "rows whose key exists: update (default), keep, fail",
-      cxxopts::value<std::string>()->default_value("update"),
-      "MODE")("skip-conflicts",
-              "skip rows that collide on a unique key or index or an exclusion constraint (and rows that lose their "
-              "parent with them)")("ignore-missing-columns",
-                                   "import the columns the target has; drop the snapshot's others (and say which)")(
-      "allow-lossy", "store values a narrower target column rounds or trims (each is still listed)")(
-      "require-anonymized", "refuse a snapshot that was not anonymized, before touching the target")(
-      "yes", "write to a target whose host is not local (also PGTOTE_ALLOW_REMOTE=1)")(
-      "continue-on-error", "commit one dependency level at a time; set rows the server rejects aside, import the rest")(
-      "reject-file", "where --continue-on-error writes rejected rows (JSON Lines; default next to the report)",
-      cxxopts::value<std::string>(),
-      "FILE")("show-diff", "with --dry-run: show up to N changed rows per table, column by column",
-              cxxopts::value<int>()->default_value("0"),
-              "N")("disable-triggers", "do not fire the target's triggers (needs a superuser role)")(
-      "report", "write a JSON report to FILE (docs/report.schema.json), also when the run fails",
-      cxxopts::value<std::string>(), "FILE")("q,quiet", "no progress, no statistics")("h,help", "show this help");
-  add_selection_options(options);
-  add_config_option(options);
-  options.parse_positional({"file"});
-  options.positional_help("FILE");
-  auto args = parse(options, argc, argv);
-  if (wants_help(options, args)) return 0;
+int import_command(const cxxopts::ParseResult& args) {
   Config config = config_from(args);
   if (!args.count("file")) throw Error(ExitCode::usage, "import needs a snapshot FILE (pgtote import FILE)");
 
@@ -317,6 +358,7 @@ int run_import_command(int argc, char** argv) {
   import_options.snapshot_path = args["file"].as<std::string>();
   import_options.target = connection_from(args, "target", config);
   import_options.selection = selection_from(args, config);
+  apply_url_schema(import_options.selection, import_options.target);
   import_options.dry_run = args.count("dry-run") > 0;
   std::string existing = args["existing"].as<std::string>();
   if (existing == "update")
@@ -334,7 +376,7 @@ int run_import_command(int argc, char** argv) {
   const char* allow_remote = std::getenv("PGTOTE_ALLOW_REMOTE");
   import_options.allow_remote = args.count("yes") > 0 || (allow_remote && std::string(allow_remote) == "1");
   import_options.continue_on_error = args.count("continue-on-error") > 0;
-  import_options.show_diff = args["show-diff"].as<int>();
+  import_options.show_diff = args.count("show-diff") ? whole_number(args, "show-diff", "--show-diff", 0, 1000000) : 0;
   import_options.disable_triggers = args.count("disable-triggers") > 0;
   bool quiet = args.count("quiet") > 0;
   import_options.progress = !quiet;
@@ -355,6 +397,18 @@ int run_import_command(int argc, char** argv) {
   });
 }
 
+void define_diff(cxxopts::Options& options) {
+  options.add_options()(
+      "source", "compare a live source database instead of a snapshot (default without FILE: pgtote.yml source)",
+      cxxopts::value<std::string>(),
+      "URL")("target", "target database (libpq URI or key=value); default pgtote.yml target, DATABASE_URL, .env, PG*",
+             cxxopts::value<std::string>(),
+             "URL")("report", "write a JSON report to FILE (docs/report.schema.json), also when the run fails",
+                    cxxopts::value<std::string>(), "FILE");
+  add_selection_options(options);
+  add_config_option(options);
+}
+
 // diff's findings on stdout; the exit code says whether there is drift.
 int print_drift(const std::vector<DriftItem>& items, bool from_snapshot) {
   size_t blocking = 0;
@@ -373,22 +427,7 @@ int print_drift(const std::vector<DriftItem>& items, bool from_snapshot) {
   return static_cast<int>(ExitCode::drift);
 }
 
-int run_diff_command(int argc, char** argv) {
-  cxxopts::Options options("diff",
-                           "Reports how the target's tables differ from a snapshot's, or from a live source database.");
-  options.add_options()("file", "snapshot file (or use --source)", cxxopts::value<std::string>())(
-      "source", "compare a live source database instead of a snapshot (default without FILE: pgtote.yml source)",
-      cxxopts::value<std::string>(),
-      "URL")("target", "target database (libpq URI or key=value); default pgtote.yml target, DATABASE_URL, .env, PG*",
-             cxxopts::value<std::string>(),
-             "URL")("report", "write a JSON report to FILE (docs/report.schema.json), also when the run fails",
-                    cxxopts::value<std::string>(), "FILE")("h,help", "show this help");
-  add_selection_options(options);
-  add_config_option(options);
-  options.parse_positional({"file"});
-  options.positional_help("[FILE]");
-  auto args = parse(options, argc, argv);
-  if (wants_help(options, args)) return 0;
+int diff_command(const cxxopts::ParseResult& args) {
   Config config = config_from(args);
   if (args.count("file") && args.count("source"))
     throw Error(ExitCode::usage,
@@ -398,10 +437,16 @@ int run_diff_command(int argc, char** argv) {
                 "diff compares a snapshot FILE or a source database (--source, or source: in pgtote.yml) with the "
                 "target: give one of them");
 
+  std::optional<ConnectionTarget> source;
+  if (!args.count("file")) source = connection_from(args, "source", config);
+  ConnectionTarget target = connection_from(args, "target", config);
   TableSelection selection = selection_from(args, config);
+  apply_url_schema(selection, source && source->schema ? *source : target);
   RunReport report;
   report.command = "diff";
   if (args.count("file")) report.snapshot = args["file"].as<std::string>();
+  if (source) report.source = mask_password(source->conninfo);
+  report.target = mask_password(target.conninfo);
   return run_with_report(optional_string(args, "report"), report, [&] {
     std::vector<Table> source_tables;
     if (args.count("file")) {
@@ -412,30 +457,24 @@ int run_diff_command(int argc, char** argv) {
         if (!selection_excludes(table, selection, true)) source_tables.push_back(table);
       }
     } else {
-      ConnectionTarget source_target = connection_from(args, "source", config);
-      report.source = mask_password(source_target.conninfo);
-      Connection source = Connection::open(source_target.conninfo);
-      source_tables = select_and_order(source, selection).tables;
+      Connection source_connection = Connection::open(source->conninfo);
+      source_tables = select_and_order(source_connection, selection).tables;
     }
-    ConnectionTarget target_target = connection_from(args, "target", config);
-    report.target = mask_password(target_target.conninfo);
-    Connection target = Connection::open(target_target.conninfo);
-    report.facts.server_version = target.server_version();
-    report.drift = schema_drift(source_tables, read_catalog(target));
+    Connection target_connection = Connection::open(target.conninfo);
+    report.facts.server_version = target_connection.server_version();
+    report.drift = schema_drift(source_tables, read_catalog(target_connection));
     return print_drift(*report.drift, args.count("file") > 0);
   });
 }
 
-int run_init_command(int argc, char** argv) {
-  cxxopts::Options options(
-      "init", "Writes a commented starter pgtote.yml for the framework this folder uses; never overwrites.");
+void define_init(cxxopts::Options& options) {
   options.add_options()("config", "the file to write",
                         cxxopts::value<std::string>()->default_value(default_config_file), "FILE")(
       "framework", "prisma, drizzle, rails, django, laravel or none (default: detected from the folder)",
-      cxxopts::value<std::string>(), "NAME")("h,help", "show this help");
-  auto args = parse(options, argc, argv);
-  if (wants_help(options, args)) return 0;
+      cxxopts::value<std::string>(), "NAME");
+}
 
+int init_command(const cxxopts::ParseResult& args) {
   Framework framework = detect_framework(".");
   if (auto flag = optional_string(args, "framework"); flag && !framework_from_flag(*flag, framework))
     throw Error(ExitCode::usage,
@@ -449,23 +488,93 @@ int run_init_command(int argc, char** argv) {
 }
 
 const Command commands[] = {
-    {"export", "write the source database's tables into a JSON snapshot", run_export_command},
-    {"import", "replay a snapshot into the target database (upserts, --dry-run)", run_import_command},
-    {"diff", "report how the target's schema differs from a snapshot or a source", run_diff_command},
-    {"order", "print the tables in foreign-key dependency order", run_order_command},
-    {"inspect", "print a snapshot's header, tables, row counts and keys", run_inspect_command},
-    {"init", "write a commented starter pgtote.yml for this folder's framework", run_init_command},
+    {"export", "write the source database's tables into a JSON snapshot",
+     "Writes the source database's tables, parents first, into one JSON snapshot.", nullptr, define_export,
+     export_command},
+    {"import", "replay a snapshot into the target database (upserts, --dry-run)",
+     "Replays a snapshot into the target database with upserts, parents first, in one transaction.", "FILE",
+     define_import, import_command},
+    {"diff", "report how the target's schema differs from a snapshot or a source",
+     "Reports how the target's tables differ from a snapshot's, or from a live source database (--source).", "[FILE]",
+     define_diff, diff_command},
+    {"order", "print the tables in foreign-key dependency order",
+     "Prints the tables in dependency order (parents first), cycles marked.", nullptr, define_order, order_command},
+    {"inspect", "print a snapshot's header, tables, row counts and keys",
+     "Prints a snapshot's header and its tables with row counts and keys.", "FILE", define_inspect, inspect_command},
+    {"init", "write a commented starter pgtote.yml for this folder's framework",
+     "Writes a commented starter pgtote.yml for the framework this folder uses; never overwrites.", nullptr,
+     define_init, init_command},
 };
+
+std::vector<std::string> command_names() {
+  std::vector<std::string> names;
+  for (const auto& command : commands) names.push_back(command.name);
+  return names;
+}
+
+const Command& find_command(const std::string& name) {
+  for (const auto& command : commands)
+    if (name == command.name) return command;
+  std::string message = "unknown command '" + name + "'";
+  if (auto nearest = nearest_name(name, command_names())) message += "; did you mean '" + *nearest + "'?";
+  throw Error(ExitCode::usage, message + " (pgtote --help lists the commands)");
+}
 
 void print_usage(std::ostream& out) {
   out << "pgtote " << PGTOTE_VERSION << ": carries PostgreSQL data between databases as a JSON snapshot\n\n"
-      << "usage: pgtote COMMAND [OPTIONS]   (pgtote COMMAND --help for its options)\n\ncommands:\n";
+      << "usage: pgtote COMMAND [OPTIONS]   (pgtote help COMMAND or pgtote COMMAND --help for its options)\n"
+      << "       pgtote --version\n\ncommands:\n";
   for (const auto& command : commands)
     out << "  " << command.name << std::string(10 - std::string(command.name).size(), ' ') << command.summary << "\n";
-  out << "\nEvery command reads ./pgtote.yml when it exists (or --config FILE); its flags beat the file.\n";
+  out << "\nEvery command reads ./pgtote.yml when it exists (or --config FILE); its flags beat the file.\n"
+      << "The manual (man pgtote) lists every flag and the exit codes.\n";
+}
+
+int run_command(const Command& command, int argc, char** argv) {
+  cxxopts::Options options = command_options(command);
+  cxxopts::ParseResult args;
+  try {
+    args = options.parse(argc, argv);
+  } catch (const cxxopts::exceptions::exception& e) {
+    throw Error(ExitCode::usage, std::string(e.what()) + " (see pgtote " + command.name + " --help)");
+  }
+  if (args.count("help")) {
+    std::cout << options.help(visible_groups(options));
+    return 0;
+  }
+  if (!args.unmatched().empty())
+    throw Error(ExitCode::usage, "unexpected argument '" + args.unmatched().front() + "': pgtote " + command.name +
+                                     " takes " + (command.positional ? "one snapshot FILE" : "no FILE") +
+                                     " (see pgtote " + command.name + " --help)");
+  return command.run(args);
 }
 
 }  // namespace
+
+std::vector<CommandHelp> describe_commands() {
+  std::vector<CommandHelp> described;
+  for (const auto& command : commands) {
+    CommandHelp help{
+        command.name, command.summary, command.description, command.positional ? command.positional : "", {}};
+    cxxopts::Options options = command_options(command);
+    for (const auto& group : visible_groups(options)) {
+      for (const auto& detail : options.group_help(group).options) {
+        OptionHelp option;
+        option.short_name = detail.s;
+        option.long_name = detail.l.empty() ? "" : detail.l.front();
+        option.description = detail.desc;
+        if (!detail.is_boolean) option.value_name = detail.arg_help.empty() ? "VALUE" : detail.arg_help;
+        option.takes_file = option.value_name == "FILE";
+        option.repeatable = detail.is_container;
+        if (option.long_name == "existing") option.choices = existing_modes;
+        if (option.long_name == "framework") option.choices = framework_names;
+        help.options.push_back(option);
+      }
+    }
+    described.push_back(help);
+  }
+  return described;
+}
 
 int run_cli(int argc, char** argv) {
   if (argc < 2) {
@@ -473,17 +582,21 @@ int run_cli(int argc, char** argv) {
     return static_cast<int>(ExitCode::usage);
   }
   std::string name = argv[1];
-  if (name == "-h" || name == "--help" || name == "help") {
+  if (name == "-h" || name == "--help" || (name == "help" && argc == 2)) {
     print_usage(std::cout);
     return 0;
   }
-  if (name == "--version" || name == "version") {
+  if (name == "help") {
+    if (argc > 3)
+      throw Error(ExitCode::usage, "unexpected argument '" + std::string(argv[3]) + "': pgtote help takes one COMMAND");
+    std::cout << command_help_text(find_command(argv[2]));
+    return 0;
+  }
+  if (name == "-V" || name == "--version" || name == "version") {
     std::cout << "pgtote " << PGTOTE_VERSION << "\n";
     return 0;
   }
-  for (const auto& command : commands)
-    if (name == command.name) return command.run(argc - 1, argv + 1);
-  throw Error(ExitCode::usage, "unknown command '" + name + "' (pgtote --help lists the commands)");
+  return run_command(find_command(name), argc - 1, argv + 1);
 }
 
 }  // namespace pgtote

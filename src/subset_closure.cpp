@@ -40,34 +40,42 @@ std::string join_key(const std::vector<std::string>& key) {
 class Closure {
  public:
   Closure(Connection& connection, const SubsetGraph& graph)
-      : connection_(connection), graph_(graph), tables_(graph.tables.size()), asked_(graph.edges.size()) {}
+      : connection_(connection),
+        graph_(graph),
+        tables_(graph.tables.size()),
+        asked_(graph.edges.size()),
+        down_done_(graph.edges.size()) {}
 
   SubsetRows run() {
     for (const auto& start : graph_.start)
       add_rows(start.table, connection_.exec(subset_start_sql(graph_, start)), "start");
-    // Downward: children of every row found so far (start rows and descendants only).
+    // Downward: children of every row found so far (start rows and descendants only). Child tables
+    // in dependency order, so a table's parents have their rows of this pass before it is read.
     for (bool more = true; more;) {
       more = false;
-      for (size_t t = 0; t < tables_.size(); ++t) {
-        State& state = tables_[t];
-        if (state.down_done == state.rows.size()) continue;
-        size_t from = state.down_done, to = state.rows.size();
-        state.down_done = to;
-        more = true;
+      for (size_t child = 0; child < tables_.size(); ++child) {
+        std::vector<size_t> scanned;  // edges read together, in one scan of the child table
         for (size_t e = 0; e < graph_.edges.size(); ++e) {
           const SubsetEdge& edge = graph_.edges[e];
-          if (edge.parent != t || !edge.follow_down) continue;
-          auto keys = new_keys(t, from, to, edge.parent_values, nullptr, asked_[e].down);
+          if (edge.child != child || !edge.follow_down || down_done_[e] == tables_[edge.parent].rows.size()) continue;
+          more = true;
+          if (scanned_edge(graph_, edge)) {
+            scanned.push_back(e);
+            continue;
+          }
+          auto keys = new_down_keys(e);
           query(subset_children_sql(graph_, edge), keys, edge.child,
                 "child of " + graph_.tables[edge.parent]->qualified_name(),
                 recursive_edge(edge) ? &asked_[e].down : nullptr, edge.parent_values);
         }
+        if (!scanned.empty()) query_children(child, scanned);
       }
     }
-    // Upward: parents of every included row, transitively; they pull in no children.
+    // Upward: parents of every included row, transitively; they pull in no children. Children
+    // first, so a parent table has the keys of all its children before its own parents are read.
     for (bool more = true; more;) {
       more = false;
-      for (size_t t = 0; t < tables_.size(); ++t) {
+      for (size_t t = tables_.size(); t-- > 0;) {
         State& state = tables_[t];
         if (state.up_done == state.rows.size()) continue;
         size_t from = state.up_done, to = state.rows.size();
@@ -101,25 +109,84 @@ class Closure {
     std::vector<std::string> rows;
     std::vector<std::string> reason_names;
     std::vector<uint64_t> reason_counts;
-    size_t down_done = 0, up_done = 0;
+    size_t up_done = 0;
   };
   struct Asked {
     std::unordered_set<std::string> down, up;  // keys already looked up through the edge
   };
 
   void add_rows(size_t table, const Result& result, const std::string& reason) {
+    size_t reason_index = SIZE_MAX;
+    add_rows_with(table, result, [&](const std::string&) {
+      if (reason_index == SIZE_MAX) reason_index = reason_slot(tables_[table], reason);
+      return reason_index;
+    });
+  }
+
+  // `reason_of(row)`: the slot of the reason a new row (encoded) was included for.
+  template <typename ReasonOf>
+  void add_rows_with(size_t table, const Result& result, ReasonOf reason_of) {
     State& state = tables_[table];
     size_t identity_size = graph_.shapes[table].identity_size;
-    size_t reason_index = SIZE_MAX;
     for (int i = 0; i < result.rows(); ++i) {
       std::string row;
       auto value = [&](int c) { return result.is_null(i, c) ? std::nullopt : std::optional(result.value(i, c)); };
       for (size_t c = 0; c < identity_size; ++c) append_value(row, value(static_cast<int>(c)));
       if (!state.identities.insert(row).second) continue;
       for (int c = static_cast<int>(identity_size); c < result.columns(); ++c) append_value(row, value(c));
-      if (reason_index == SIZE_MAX) reason_index = reason_slot(state, reason);
-      ++state.reason_counts[reason_index];
+      ++state.reason_counts[reason_of(row)];
       state.rows.push_back(std::move(row));
+    }
+  }
+
+  // The parent keys of edge `e` not looked up before, from the parent rows it has not walked yet.
+  std::vector<std::vector<std::string>> new_down_keys(size_t e) {
+    const SubsetEdge& edge = graph_.edges[e];
+    size_t from = down_done_[e], to = tables_[edge.parent].rows.size();
+    down_done_[e] = to;
+    return new_keys(edge.parent, from, to, edge.parent_values, nullptr, asked_[e].down);
+  }
+
+  // The children through several edges into one table, read in one scan per batch of keys; each
+  // new row is counted for the first edge whose keys of that batch it matches.
+  void query_children(size_t child, const std::vector<size_t>& edge_numbers) {
+    std::vector<const SubsetEdge*> edges;
+    std::vector<std::vector<std::vector<std::string>>> keys;
+    std::vector<size_t> reasons;
+    size_t batches = 0;
+    for (size_t e : edge_numbers) {
+      edges.push_back(&graph_.edges[e]);
+      keys.push_back(new_down_keys(e));
+      reasons.push_back(SIZE_MAX);
+      batches = std::max(batches, (keys.back().size() + batch_size - 1) / batch_size);
+    }
+    std::string sql = subset_children_sql(graph_, edges);
+    for (size_t batch = 0; batch < batches; ++batch) {
+      std::vector<std::optional<std::string>> params;
+      std::vector<std::unordered_set<std::string>> batch_keys(edges.size());
+      for (size_t i = 0; i < edges.size(); ++i) {
+        size_t start = std::min(keys[i].size(), batch * batch_size);
+        size_t end = std::min(keys[i].size(), start + batch_size);
+        for (size_t k = start; k < end; ++k) batch_keys[i].insert(join_key(keys[i][k]));
+        for (size_t column = 0; column < edges[i]->child_columns.size(); ++column) {
+          std::vector<std::string> values;
+          for (size_t k = start; k < end; ++k) values.push_back(keys[i][k][column]);
+          params.push_back(text_array_literal(values));
+        }
+      }
+      add_rows_with(child, connection_.exec(sql, params), [&](const std::string& row) {
+        auto values = decode_subset_row(row);
+        for (size_t i = 0; i < edges.size(); ++i) {
+          if (edges[i]->when_value && values[*edges[i]->when_value] != std::optional<std::string>("t")) continue;
+          auto key = values_at(values, edges[i]->child_values);
+          if (!key || !batch_keys[i].count(join_key(*key))) continue;
+          if (reasons[i] == SIZE_MAX)
+            reasons[i] = reason_slot(tables_[child], "child of " + graph_.tables[edges[i]->parent]->qualified_name());
+          return reasons[i];
+        }
+        throw Error(ExitCode::failure,
+                    "a row of " + graph_.tables[child]->qualified_name() + " matched no edge it was read through");
+      });
     }
   }
 
@@ -177,6 +244,7 @@ class Closure {
   const SubsetGraph& graph_;
   std::vector<State> tables_;
   std::vector<Asked> asked_;
+  std::vector<size_t> down_done_;  // per edge: the parent rows whose children were looked up
 };
 
 }  // namespace

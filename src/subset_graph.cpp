@@ -225,13 +225,15 @@ std::string values_list(const SubsetTableShape& shape) {
 }
 
 // (e1, e2) IN (SELECT u.c0::type1, u.c1::type2 FROM ROWS FROM (unnest($1::text[]), unnest($2::text[])) u(c0, c1))
-std::string bound_tuple_in_sql(const std::vector<TypedExpression>& expressions) {
+// `first_parameter`: the number of the first array's placeholder ($1 unless several are combined).
+std::string bound_tuple_in_sql(const std::vector<TypedExpression>& expressions, size_t first_parameter = 1) {
   std::string left, casts, arrays, names;
   for (size_t i = 0; i < expressions.size(); ++i) {
     std::string n = std::to_string(i);
     left += (i ? ", " : "") + expressions[i].sql;
     casts += (i ? ", u.c" : "u.c") + n + "::" + expressions[i].type;
-    arrays += (i ? ", pg_catalog.unnest($" : "pg_catalog.unnest($") + std::to_string(i + 1) + "::pg_catalog.text[])";
+    arrays += (i ? ", pg_catalog.unnest($" : "pg_catalog.unnest($") + std::to_string(i + first_parameter) +
+              "::pg_catalog.text[])";
     names += (i ? ", c" : "c") + n;
   }
   return "(" + left + ") IN (SELECT " + casts + " FROM ROWS FROM (" + arrays + ") AS u(" + names + "))";
@@ -286,8 +288,13 @@ namespace {
 // A self-reference walked to its end in one query: the rows matching the bound keys, then the rows
 // each found row leads to (`next_columns` of the table matched against the found rows' values at
 // `found_positions`). UNION stops at rows found before, so a cycle in the data ends too.
+// `next_is_key`: `next_columns` are a unique key (walking to parents), so each found row is looked
+// up by its own index probe (a LATERAL subquery the planner cannot flatten). Left to itself the
+// planner hashes the whole table on every step, since it guesses the work table ten times too big:
+// a chain of N rows then costs N scans of the table.
 std::string recursive_sql(const SubsetGraph& graph, const SubsetEdge& edge, const std::string& first_where,
-                          const std::vector<std::string>& next_columns, const std::vector<size_t>& found_positions) {
+                          const std::vector<std::string>& next_columns, const std::vector<size_t>& found_positions,
+                          bool next_is_key) {
   const auto& shape = graph.shapes[edge.child];
   std::string names, found;
   for (size_t i = 0; i < shape.values.size(); ++i) {
@@ -298,9 +305,17 @@ std::string recursive_sql(const SubsetGraph& graph, const SubsetEdge& edge, cons
   for (size_t i = 0; i < next_columns.size(); ++i)
     join += (i ? " AND t." : "t.") + quote_ident(next_columns[i]) + " = found.v" + std::to_string(found_positions[i]);
   std::string source = table_source_sql(*graph.tables[edge.child]);
-  return "WITH RECURSIVE found(" + names + ") AS (SELECT " + values_list(shape) + " FROM " + source + " WHERE " +
-         first_where + " UNION SELECT " + values_list(shape) + " FROM " + source + " JOIN found ON " + join +
-         ") SELECT " + found + " FROM found";
+  std::string first = "SELECT " + values_list(shape) + " FROM " + source + " WHERE " + first_where;
+  std::string next;
+  if (next_is_key) {
+    std::string probed;
+    for (size_t i = 0; i < shape.values.size(); ++i) probed += (i ? ", probe.v" : "probe.v") + std::to_string(i);
+    next = "SELECT " + probed + " FROM found CROSS JOIN LATERAL (SELECT " + values_list(shape) + " FROM " + source +
+           " WHERE " + join + " OFFSET 0) AS probe(" + names + ")";
+  } else {
+    next = "SELECT " + values_list(shape) + " FROM " + source + " JOIN found ON " + join;
+  }
+  return "WITH RECURSIVE found(" + names + ") AS (" + first + " UNION " + next + ") SELECT " + found + " FROM found";
 }
 
 }  // namespace
@@ -309,7 +324,7 @@ std::string subset_children_sql(const SubsetGraph& graph, const SubsetEdge& edge
   const Table& child = *graph.tables[edge.child];
   std::string where = bound_tuple_in_sql(typed_columns(child, edge.child_columns));
   if (!edge.when.empty()) where += " AND (" + edge.when + ")";
-  if (recursive_edge(edge)) return recursive_sql(graph, edge, where, edge.child_columns, edge.parent_values);
+  if (recursive_edge(edge)) return recursive_sql(graph, edge, where, edge.child_columns, edge.parent_values, false);
   std::string from = " FROM " + table_source_sql(child) + " WHERE " + where;
   if (!edge.limit_per_parent) return "SELECT " + values_list(graph.shapes[edge.child]) + from;
   // The first rows by identity of each parent, as the window numbers them.
@@ -326,11 +341,33 @@ std::string subset_children_sql(const SubsetGraph& graph, const SubsetEdge& edge
          ") ranked WHERE ranked.pgtote_rank <= " + std::to_string(*edge.limit_per_parent);
 }
 
+bool scanned_edge(const SubsetGraph& graph, const SubsetEdge& edge) {
+  if (recursive_edge(edge) || edge.limit_per_parent) return false;
+  for (const auto& column : edge.child_columns)
+    for (const auto& indexed : graph.tables[edge.child]->index_leading_columns)
+      if (column == indexed) return false;
+  return true;
+}
+
+std::string subset_children_sql(const SubsetGraph& graph, const std::vector<const SubsetEdge*>& edges) {
+  const Table& child = *graph.tables[edges.front()->child];
+  std::string where;
+  size_t parameter = 1;
+  for (const SubsetEdge* edge : edges) {
+    where += (where.empty() ? "(" : " OR (") + bound_tuple_in_sql(typed_columns(child, edge->child_columns), parameter);
+    if (!edge->when.empty()) where += " AND (" + edge->when + ")";
+    where += ")";
+    parameter += edge->child_columns.size();
+  }
+  return "SELECT " + values_list(graph.shapes[edges.front()->child]) + " FROM " + table_source_sql(child) + " WHERE " +
+         where;
+}
+
 std::string subset_parents_sql(const SubsetGraph& graph, const SubsetEdge& edge) {
   const Table& parent = *graph.tables[edge.parent];
   if (recursive_edge(edge))
     return recursive_sql(graph, edge, bound_tuple_in_sql(typed_columns(parent, edge.parent_columns)),
-                         edge.parent_columns, edge.child_values);
+                         edge.parent_columns, edge.child_values, true);
   return "SELECT " + values_list(graph.shapes[edge.parent]) + " FROM " + table_source_sql(parent) + " WHERE " +
          bound_tuple_in_sql(typed_columns(parent, edge.parent_columns));
 }

@@ -150,7 +150,7 @@ Run run_import(const ParityCase& c, const std::string& conninfo, const std::vect
   Run run;
   run.result = run_pgtote(args);
   // A dry run's report is on stdout, its notes on stderr: compare what the terminal shows, both.
-  if (dry) run.result.err = run.result.out + run.result.err;
+  if (dry) run.result.err += run.result.out;
   run.report = read_report(report);
   return run;
 }

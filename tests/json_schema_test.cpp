@@ -19,7 +19,7 @@ namespace {
 // Empty when `json` is valid against docs/<schema_file>; otherwise where and why it is not.
 std::string schema_errors(const std::string& schema_file, const std::string& json) {
   rapidjson::Document schema_json;
-  schema_json.Parse(test::read_file(std::string(PGTOTE_DOCS) + "/" + schema_file).c_str());
+  schema_json.Parse(test::read_file(std::string(PGTOTE_SOURCE_DIR) + "/docs/" + schema_file).c_str());
   REQUIRE_MESSAGE(!schema_json.HasParseError(), schema_file << " is not JSON");
   rapidjson::SchemaDocument schema(schema_json);
   rapidjson::Document document;

@@ -84,12 +84,13 @@ TEST_CASE("a subset follows every foreign key down but a self-reference, which n
         R"(pg_catalog.row_number() OVER (PARTITION BY t."postId" ORDER BY t."id") AS pgtote_rank FROM ONLY )"
         R"("public"."Comment" t WHERE (t."postId") IN (SELECT u.c0::integer FROM )"
         R"(ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[])) AS u(c0))) ranked WHERE ranked.pgtote_rank <= 20)");
-  // A self-reference is walked to its end in one recursive query.
+  // A self-reference is walked to its end in one recursive query; upward, each step probes the key.
   CHECK(
       subset_parents_sql(graph, edge_named(graph, "comment_parent")) ==
       R"(WITH RECURSIVE found(v0, v1, v2) AS (SELECT t."id", t."parentId", t."postId" FROM ONLY "public"."Comment" t )"
       R"(WHERE (t."id") IN (SELECT u.c0::bigint FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[])) AS u(c0)) )"
-      R"(UNION SELECT t."id", t."parentId", t."postId" FROM ONLY "public"."Comment" t JOIN found ON t."id" = found.v1) )"
+      R"(UNION SELECT probe.v0, probe.v1, probe.v2 FROM found CROSS JOIN LATERAL (SELECT t."id", t."parentId", )"
+      R"(t."postId" FROM ONLY "public"."Comment" t WHERE t."id" = found.v1 OFFSET 0) AS probe(v0, v1, v2)) )"
       R"(SELECT found.v0, found.v1, found.v2 FROM found)");
   CHECK(subset_parents_sql(graph, edge_named(graph, "post_author")) ==
         R"(SELECT t."id" FROM ONLY "public"."User" t WHERE (t."id") IN )"
@@ -130,4 +131,29 @@ TEST_CASE("a subset name that matches nothing is a usage error naming it") {
   spec.parents = {};
   spec.virtual_foreign_keys = {{"public.Comment(subject_id)", "public.Ghost(id)", ""}};
   check_usage_error(spec, tables, "\"public.Ghost\"");
+}
+
+TEST_CASE("edges into one table without an index on their columns are read together, in one scan") {
+  auto tables = blog();
+  tables[2].foreign_keys.push_back({"comment_author", {"subject_id"}, "public", "User", {"id"}});
+  tables[2].columns[3].type = "integer";
+  SubsetSpec spec;
+  spec.start = {{"public.User", "", std::nullopt, ""}};
+  SubsetGraph graph = resolve_subset(spec, pointers(tables));
+  const SubsetEdge& by_post = edge_named(graph, "comment_post");
+  const SubsetEdge& by_author = edge_named(graph, "comment_author");
+  CHECK(scanned_edge(graph, by_post));
+  CHECK(scanned_edge(graph, by_author));
+  CHECK_FALSE(scanned_edge(graph, edge_named(graph, "comment_parent")));  // recursive: its own query
+  CHECK(subset_children_sql(graph, {&by_post, &by_author}) ==
+        R"(SELECT t."id", t."parentId", t."postId", t."subject_id" FROM ONLY "public"."Comment" t WHERE )"
+        R"(((t."postId") IN (SELECT u.c0::integer FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[])) AS )"
+        R"(u(c0))) OR ((t."subject_id") IN (SELECT u.c0::integer FROM ROWS FROM )"
+        R"((pg_catalog.unnest($2::pg_catalog.text[])) AS u(c0))))");
+
+  // An index leading with the edge's column: the edge is looked up through it, on its own.
+  tables[2].index_leading_columns = {"id", "postId"};
+  SubsetGraph indexed = resolve_subset(spec, pointers(tables));
+  CHECK_FALSE(scanned_edge(indexed, edge_named(indexed, "comment_post")));
+  CHECK(scanned_edge(indexed, edge_named(indexed, "comment_author")));
 }

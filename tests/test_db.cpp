@@ -25,13 +25,21 @@ std::string shell_quote(const std::string& text) {
   return out + "'";
 }
 
+// One folder per test process, removed when the process ends (ctest runs one process per test).
+struct TempDir {
+  std::string path;
+  TempDir() : path(std::filesystem::temp_directory_path() / ("pgtote-test-" + std::to_string(getpid()))) {
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+};
+
 std::string temp_dir() {
-  static std::string dir = [] {
-    std::string d = std::filesystem::temp_directory_path() / ("pgtote-test-" + std::to_string(getpid()));
-    std::filesystem::create_directories(d);
-    return d;
-  }();
-  return dir;
+  static TempDir dir;
+  return dir.path;
 }
 
 // `server` is a conninfo prefix naming another server ("host=... port=..."); empty: the PG* one.

@@ -72,6 +72,7 @@ struct Table {
   bool primary_key_without_overlaps = false;  // PRIMARY KEY (id, valid WITHOUT OVERLAPS), PostgreSQL 18
   std::vector<UniqueKey> unique_keys;
   std::vector<ForeignKey> foreign_keys;
+  std::vector<std::string> index_leading_columns;  // first key column of each index (no predicate)
 
   std::string qualified_name() const { return schema + "." + name; }
   const Column* find_column(const std::string& column) const {

@@ -62,6 +62,13 @@ bool recursive_edge(const SubsetEdge& edge);
 // SELECT of the child's values whose edge columns match the parent values bound as text arrays
 // ($1 per edge column), the `when` condition holding; at most limit_per_parent rows per parent.
 std::string subset_children_sql(const SubsetGraph& graph, const SubsetEdge& edge);
+// The edge's child rows are found by reading the whole child table (no index leads with the edge's
+// columns) in one step: such edges into one table are best looked up together, in one scan.
+bool scanned_edge(const SubsetGraph& graph, const SubsetEdge& edge);
+// SELECT of the child's values matching any of `edges` (all into one child table, none recursive or
+// limited per parent): the parent values of each edge bound as text arrays, one per edge column,
+// numbered on from $1 in the order of `edges`.
+std::string subset_children_sql(const SubsetGraph& graph, const std::vector<const SubsetEdge*>& edges);
 // SELECT of the parent's values whose referenced columns match the child values bound as text
 // arrays ($1 per edge column).
 std::string subset_parents_sql(const SubsetGraph& graph, const SubsetEdge& edge);
