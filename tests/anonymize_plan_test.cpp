@@ -57,7 +57,7 @@ std::string refusal(const AnonymizeSpec& spec, const Schema& schema) {
 
 }  // namespace
 
-TEST_CASE("plan: first matching rule wins; references follow their key's transform and domain") {
+TEST_CASE("plan: first matching rule wins, references follow their key's transform and domain") {
   Schema schema;
   AnonymizeSpec spec;
   spec.salt = "s";
@@ -131,7 +131,7 @@ TEST_CASE("plan: refusals name the column and the reason, all at once") {
   CHECK(refusal(no_salt, schema).find("salt is empty") != std::string::npos);
 }
 
-TEST_CASE("plan: strict names every column without a rule or keep; keys and references are exempt") {
+TEST_CASE("plan: strict names every column without a rule or keep, keys and references are exempt") {
   Schema schema;
   AnonymizeSpec spec;
   spec.salt = "s";
