@@ -257,6 +257,9 @@ int run_import_command(int argc, char** argv) {
       "FILE")("show-diff", "with --dry-run: show up to N changed rows per table, column by column",
               cxxopts::value<int>()->default_value("0"),
               "N")("disable-triggers", "do not fire the target's triggers (needs a superuser role)")(
+      "no-defer-keys",
+      "keep the foreign keys of empty target tables in place (checked row by row) instead of dropping them "
+      "until the rows are in, which locks those tables and their parents ACCESS EXCLUSIVE until the end")(
       "report", "write the statistics as JSON to FILE", cxxopts::value<std::string>(), "FILE")(
       "q,quiet", "no progress, no statistics")("h,help", "show this help");
   add_selection_options(options);
@@ -291,6 +294,7 @@ int run_import_command(int argc, char** argv) {
   import_options.continue_on_error = args.count("continue-on-error") > 0;
   import_options.show_diff = args["show-diff"].as<int>();
   import_options.disable_triggers = args.count("disable-triggers") > 0;
+  import_options.defer_keys = args.count("no-defer-keys") == 0;
   bool quiet = args.count("quiet") > 0;
   import_options.progress = !quiet;
 
