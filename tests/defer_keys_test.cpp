@@ -230,7 +230,7 @@ TEST_CASE("an import interrupted after its keys were dropped leaves every key in
   CHECK(f.target.query_value("SELECT count(*) FROM \"Sales Dept\".\"Child \"\"x\"\"\"") == "0");
 }
 
-TEST_CASE("tables this role does not own keep their keys, with a note; --no-defer-keys keeps every key [db]") {
+TEST_CASE("tables this role does not own keep their keys with a note, and --no-defer-keys keeps every key [db]") {
   FirstImport f;
   std::string before = definitions(f.target), oids = foreign_key_oids(f.target);
   Role role(f.target);
@@ -252,9 +252,7 @@ TEST_CASE("tables this role does not own keep their keys, with a note; --no-defe
   CHECK(test::table_digests(f.target) == test::table_digests(f.source));
 }
 
-TEST_CASE(
-    "every fixture shape (cycles, partitions, schemas; PostgreSQL 18's temporal and NOT ENFORCED keys) comes "
-    "back with identical keys [db]") {
+TEST_CASE("every fixture shape comes back with identical keys: cycles, partitions, schemas, PostgreSQL 18 keys [db]") {
   test::TestDatabase source, target;
   source.load_fixture("shapes.sql");
   source.load_fixture("kinds.sql");
