@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/deps.sh
-install_deps dpkg-dev zsh
+install_deps dpkg-dev zsh groff-base man-db
 build=${1:-build}
 work=$(mktemp -d /tmp/pgtote-package.XXXXXX)
 trap 'rm -rf "$work"' EXIT

@@ -313,6 +313,9 @@ void define_import(cxxopts::Options& options) {
       "FILE")("show-diff", "with --dry-run: show up to N changed rows per table, column by column",
               cxxopts::value<std::string>(),
               "N")("disable-triggers", "do not fire the target's triggers (needs a superuser role)")(
+      "no-defer-keys",
+      "keep the foreign keys of empty target tables in place (checked row by row) instead of dropping them "
+      "until the rows are in, which locks those tables and their parents ACCESS EXCLUSIVE until the end")(
       "report", "write a JSON report to FILE (docs/report.schema.json), also when the run fails",
       cxxopts::value<std::string>(), "FILE")("q,quiet", "no progress, no statistics");
   add_selection_options(options);
@@ -378,6 +381,7 @@ int import_command(const cxxopts::ParseResult& args) {
   import_options.continue_on_error = args.count("continue-on-error") > 0;
   import_options.show_diff = args.count("show-diff") ? whole_number(args, "show-diff", "--show-diff", 0, 1000000) : 0;
   import_options.disable_triggers = args.count("disable-triggers") > 0;
+  import_options.defer_keys = args.count("no-defer-keys") == 0;
   bool quiet = args.count("quiet") > 0;
   import_options.progress = !quiet;
 

@@ -15,11 +15,13 @@
 #include "pgtote/import_session.h"
 #include "pgtote/import_sql.h"
 #include "pgtote/import_writer.h"
+#include "pgtote/key_deferral.h"
 #include "pgtote/pg_conn.h"
 #include "pgtote/progress.h"
 #include "pgtote/resilient_merge.h"
 #include "pgtote/sequence_sync.h"
 #include "pgtote/sequence_watch.h"
+#include "pgtote/server_refusal.h"
 #include "pgtote/snapshot_reader.h"
 #include "pgtote/stager.h"
 #include "pgtote/table_filter.h"
@@ -37,6 +39,7 @@ struct Importer : ImportSession {
   const std::function<void(const std::string&)>& notify;
   // Sequence positions before the first write of this run (or of the attempt before it).
   std::optional<SequencePositions>& sequences_before;
+  std::optional<KeyDeferral> deferral;  // foreign keys taken off empty tables until their rows are in
 
   Importer(const ImportOptions& o, const std::function<void(const std::string&)>& n,
            std::optional<SequencePositions>& before)
@@ -85,6 +88,7 @@ struct Importer : ImportSession {
       if (component.size() > 1) cycle_members.insert(component.begin(), component.end());
     std::set<std::pair<std::string, std::string>> snapshot_tables(reader.info().order.begin(),
                                                                   reader.info().order.end());
+    survey_keys(reader.info());
     Progress progress(options.progress);
     Table table;
     while (reader.next_table(table)) {
@@ -115,6 +119,7 @@ struct Importer : ImportSession {
       TableImportStats s;
       s.schema = table.schema;
       s.name = table.name;
+      if (deferral && !plan.skipped) deferral->defer(connection, plan.target->oid);
       if (plan.skipped) {
         s.skipped = reader.skip_rows();
         s.skipped_because = plan.skip_reason;
@@ -133,7 +138,43 @@ struct Importer : ImportSession {
       stats.push_back(s);
       plan_by_name[{table.schema, table.name}] = position;
     }
+    if (deferral)
+      for (const auto& note : {deferral->deferred_note(), deferral->not_owned_note()})
+        if (!note.empty()) notify(note);
     return reader.info().components;
+  }
+
+  // Before the first write: the foreign keys of the snapshot's target tables, and which tables
+  // are empty. Not with --continue-on-error, whose commits between levels would publish a table
+  // without its keys.
+  void survey_keys(const SnapshotInfo& info) {
+    if (!options.defer_keys || options.continue_on_error) return;
+    std::vector<uint32_t> oids;
+    for (const auto& [schema, name] : info.order)
+      for (const auto& target : target_tables)
+        if (target.schema == schema && target.name == name) oids.push_back(target.oid);
+    deferral.emplace(connection, oids);
+  }
+
+  // After every write: the deferred keys come back, each validated by one query. On the import's
+  // first attempt a refusal is an error, and the staged attempt names the rows; on the staged
+  // attempt, whose checks found no missing parent, it is a named problem (a key the checks do
+  // not cover: one whose columns the snapshot does not fill).
+  bool restore_keys() {
+    if (!deferral) return true;
+    try {
+      Progress progress(options.progress);
+      progress.start({"re-creating", "the deferred foreign keys", "", "each one checks all its table's rows"});
+      deferral->restore(connection);
+      return true;
+    } catch (const Error& e) {
+      if (options.direct_copy) throw;
+      auto problem = refusal_problem(e.server(), e.server().schema + "." + e.server().table);
+      if (!problem) throw;
+      problem->note += " (found when the key, deferred until the rows were in, was re-created)";
+      result.problems.push_back(std::move(*problem));
+      return false;
+    }
   }
 
   // A first import of a table: the target table is empty, it is not part of a multi-table cycle,
@@ -271,7 +312,7 @@ struct Importer : ImportSession {
       if (options.dry_run && options.show_diff > 0) show_diffs(*this);
       // The dry run rehearses the writes and rolls back: exact by construction.
       if (options.dry_run) connection.exec("SAVEPOINT pgtote_rehearsal");
-      result.ok = write_all(*this, groups);
+      result.ok = write_all(*this, groups) && restore_keys();
       if (result.ok) bump_sequences();  // a dry run lists what would move and moves nothing
       if (result.ok && !options.dry_run) {
         connection.exec("COMMIT");
@@ -320,9 +361,13 @@ ImportResult run_import(const ImportOptions& options, const std::function<void(c
   if (options.require_anonymized && options.snapshot_path != "-")
     check_anonymized(SnapshotReader(options.snapshot_path).info(), options.snapshot_path);
   std::optional<SequencePositions> sequences_before;
+  std::set<std::string> said;  // a note the first attempt gave is not repeated by the second
+  std::function<void(const std::string&)> once = [&](const std::string& note) {
+    if (said.insert(note).second) notify(note);
+  };
   if (options.direct_copy) {
     try {
-      Importer importer(options, notify, sequences_before);
+      Importer importer(options, once, sequences_before);
       return importer.run();
     } catch (const Error& e) {
       if (e.code() != ExitCode::database) throw;
@@ -332,7 +377,7 @@ ImportResult run_import(const ImportOptions& options, const std::function<void(c
   }
   ImportOptions staged = options;
   staged.direct_copy = false;
-  Importer importer(staged, notify, sequences_before);
+  Importer importer(staged, once, sequences_before);
   return importer.run();
 }
 

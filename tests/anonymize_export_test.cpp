@@ -79,7 +79,7 @@ ImportResult import_file(const test::TestDatabase& target, const std::string& pa
 
 }  // namespace
 
-TEST_CASE("anonymized export: same salt, same file; another salt, other values; header lists the columns [db]") {
+TEST_CASE("anonymized export: same salt, same file, another salt, other values, header lists the columns [db]") {
   test::TestDatabase db;
   db.load_fixture("anonymize.sql");
   std::string a = test::temp_path("anon-a.json"), b = test::temp_path("anon-b.json"),

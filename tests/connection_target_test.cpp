@@ -19,7 +19,7 @@ TEST_CASE(".env parsing") {
   CHECK_FALSE(dotenv_database_url("SHADOW_DATABASE_URL=x\n").has_value());
 }
 
-TEST_CASE("Prisma's schema parameter leaves the conninfo and selects the schema; libpq's are kept") {
+TEST_CASE("Prisma's schema parameter leaves the conninfo and selects the schema, libpq's are kept") {
   CHECK(strip_orm_parameters("postgresql://u@h/db?schema=public") == "postgresql://u@h/db");
   CHECK(strip_orm_parameters("postgresql://u@h/db?schema=public&sslmode=require") ==
         "postgresql://u@h/db?sslmode=require");

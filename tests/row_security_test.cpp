@@ -146,7 +146,7 @@ TEST_CASE("--enable-row-security exports the rows the role sees and marks the sn
   CHECK(snapshots["1"] == snapshots["2"]);
 }
 
-TEST_CASE("BYPASSRLS, a superuser and the owner without FORCE export every row; FORCE filters the owner [db]") {
+TEST_CASE("BYPASSRLS, a superuser and the owner without FORCE export every row, FORCE filters the owner [db]") {
   test::TestDatabase db;
   db.load_fixture("row_security.sql");
   TestRole bypass(db, "BYPASSRLS");
