@@ -92,20 +92,20 @@ echo "export: $runs runs each, alternating"
 $import_only || for i in $(seq "$runs"); do
   rm -f "$work/dump.sql" "$work/snap.json"
   run pg_dump pg_dump --data-only -d appdb -f "$work/dump.sql"
-  run export "$pgtote" export --source dbname=appdb -o "$work/snap.json" -q -j 2
+  run export "$pgtote" export --source dbname=appdb -o "$work/snap.json" -q
   rm -f "$work/snap.json"
-  run export_j1 "$pgtote" export --source dbname=appdb -o "$work/snap.json" -q
+  run export_j1 "$pgtote" export --source dbname=appdb -o "$work/snap.json" -q -j 1
   rm -f "$work/snap.json.zst"
   run export_zst "$pgtote" export --source dbname=appdb -o "$work/snap.json.zst" -q
 done
 $import_only || {
 printf '%-34s %8s %8s\n' "" "seconds" "max RSS"
 printf '%-34s %8s %7sM\n' "pg_dump --data-only" "$(seconds pg_dump)" "$(rss_mb pg_dump)"
-printf '%-34s %8s %7sM\n' "pgtote export -j 2" "$(seconds export)" "$(rss_mb export)"
-printf '%-34s %8s %7sM\n' "pgtote export (default: -j 1)" "$(seconds export_j1)" "$(rss_mb export_j1)"
+printf '%-34s %8s %7sM\n' "pgtote export (default: -j 2)" "$(seconds export)" "$(rss_mb export)"
+printf '%-34s %8s %7sM\n' "pgtote export -j 1" "$(seconds export_j1)" "$(rss_mb export_j1)"
 printf '%-34s %8s %7sM\n' "pgtote export -o snap.json.zst" "$(seconds export_zst)" "$(rss_mb export_zst)"
-echo "export / pg_dump: $(ratio "$(seconds export_j1)" "$(seconds pg_dump)")x (target <= 1.25x, RSS <= 64 MB)"
-echo "export -j 2 / pg_dump: $(ratio "$(seconds export)" "$(seconds pg_dump)")x; -j 2 / -j 1: $(ratio "$(seconds export)" "$(seconds export_j1)")x"
+echo "export / pg_dump: $(ratio "$(seconds export)" "$(seconds pg_dump)")x (target <= 1.25x, RSS <= 64 MB)"
+echo "export -j 1 / pg_dump: $(ratio "$(seconds export_j1)" "$(seconds pg_dump)")x; -j 2 / -j 1: $(ratio "$(seconds export)" "$(seconds export_j1)")x"
 echo "zstd export / plain export: $(ratio "$(seconds export_zst)" "$(seconds export)")x time"
 echo "snapshot $(du -m "$work/snap.json" | cut -f1) MB, zstd $(du -m "$work/snap.json.zst" | cut -f1) MB, dump $(du -m "$work/dump.sql" | cut -f1) MB"
 
@@ -134,14 +134,18 @@ for i in $(seq "$runs"); do
   rm -f "$work/staging.json"
   run subset "$pgtote" export --source dbname=appdb --config "$work/subset.yml" -o "$work/staging.json" -q
   rm -f "$work/staging.json"
+  run subset_j1 "$pgtote" export --source dbname=appdb --config "$work/subset.yml" -o "$work/staging.json" -q -j 1
+  rm -f "$work/staging.json"
   run anonymized "$pgtote" export --source dbname=appdb --config "$work/anonymize.yml" -o "$work/staging.json" -q
   rm -f "$work/snap.json"
   run export_again "$pgtote" export --source dbname=appdb -o "$work/snap.json" -q
 done
 printf '%-34s %8s %7sM\n' "pgtote export (default)" "$(seconds export_again)" "$(rss_mb export_again)"
 printf '%-34s %8s %7sM\n' "subset, 1% of User" "$(seconds subset)" "$(rss_mb subset)"
+printf '%-34s %8s %7sM\n' "subset, 1% of User, -j 1" "$(seconds subset_j1)" "$(rss_mb subset_j1)"
 printf '%-34s %8s %7sM\n' "anonymized, five columns" "$(seconds anonymized)" "$(rss_mb anonymized)"
 echo "subset / export: $(ratio "$(seconds subset)" "$(seconds export_again)")x (target <= 0.25x, RSS <= 64 MB)"
+echo "subset -j 1 / export -j 1: $(ratio "$(seconds subset_j1)" "$(seconds export_j1)")x"
 echo "anonymized / export: $(ratio "$(seconds anonymized)" "$(seconds export_again)")x (target <= 1.5x, RSS <= 64 MB)"
 }
 

@@ -152,7 +152,7 @@ void define_export(cxxopts::Options& options) {
       "o,output", "snapshot file, - for stdout (default exports/export-<time>.json)", cxxopts::value<std::string>(),
       "FILE")("report", "write a JSON report to FILE (docs/report.schema.json), also when the run fails",
               cxxopts::value<std::string>(),
-              "FILE")("j,jobs", "read N tables at once on N connections sharing one snapshot (default 1)",
+              "FILE")("j,jobs", "read N tables at once on N connections sharing one snapshot (default 2)",
                       cxxopts::value<std::string>(),
                       "N")("dry-run", "print per table the rows the export would write, and why; write no file")(
       "enable-row-security",
@@ -165,7 +165,8 @@ void define_export(cxxopts::Options& options) {
 int export_command(const cxxopts::ParseResult& args) {
   Config config = config_from(args);
   ExportOptions export_options;
-  export_options.jobs = args.count("jobs") ? whole_number(args, "jobs", "-j/--jobs", 1, 64) : config.jobs.value_or(1);
+  export_options.jobs = args.count("jobs") ? whole_number(args, "jobs", "-j/--jobs", 1, 64) : config.jobs.value_or(2);
+  export_options.jobs_asked = args.count("jobs") || config.jobs;
   export_options.source = connection_from(args, "source", config);
   export_options.output = optional_string(args, "output").value_or("");
   export_options.selection = selection_from(args, config);

@@ -319,9 +319,10 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
   apply_sql_transforms(anonymize, plans.plans);
   int jobs = options.jobs;
   if (jobs > 1 && anonymize.shared_domains) {
-    notify(
-        "anonymize: a unique column's transform is shared with the columns that reference it; reading one "
-        "table at a time keeps its collision resolution in a fixed order");
+    if (options.jobs_asked)
+      notify(
+          "anonymize: a unique column's transform is shared with the columns that reference it; reading one "
+          "table at a time keeps its collision resolution in a fixed order");
     jobs = 1;
   }
 

@@ -43,6 +43,7 @@ ExportResult export_anonymized(const test::TestDatabase& db, const std::string& 
   options.output = path;
   options.progress = false;
   options.jobs = jobs;
+  options.jobs_asked = true;
   options.anonymize = spec;
   return run_export(options, [&](const std::string& note) {
     if (notes) notes->push_back(note);
