@@ -2,7 +2,9 @@
 # Benchmarks pgtote against its peers on the same data in the same run (machines are shared and
 # noisy: only ratios mean something). Uses the shared Prisma-style benchmark database.
 #   scripts/bench.sh [--scale N] [--runs N] [--small-scale N] [--bench-dir DIR] [--export-only]
-#                    [--memory-scale N] [--huge]
+#                    [--memory-scale N] [--huge] [--import-only]
+# --import-only: skip the export timings (one pg_dump is still made) and the small-scale runs:
+#   only the first import, against the replay and against itself with --no-defer-keys.
 # --memory-scale N: also import at scale N to show memory does not grow with size (the shared
 #   generator overflows an integer above scale ~135000; the small-scale import's RSS is printed too).
 # --huge: also build a snapshot over 4 GiB (the benchmark snapshot's rows repeated under new
@@ -21,6 +23,7 @@ scale=100000
 small_scale=10000
 runs=3
 export_only=false
+import_only=false
 memory_scale=""
 huge=false
 bench_dir=../shared/bench
@@ -31,6 +34,7 @@ while [ $# -gt 0 ]; do
     --bench-dir) bench_dir=$2; shift 2 ;;
     --small-scale) small_scale=$2; shift 2 ;;
     --export-only) export_only=true; shift ;;
+    --import-only) import_only=true; shift ;;
     --memory-scale) memory_scale=$2; shift 2 ;;
     --huge) huge=true; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -81,23 +85,27 @@ seconds() { cut -d' ' -f1 <"$work/$1" | median; }
 rss_mb() { cut -d' ' -f2 <"$work/$1" | sort -n | tail -1 | awk '{printf "%.1f", $1/1024}'; }
 ratio() { echo "scale=2; $1 / $2" | bc; }
 
+if $import_only; then
+  pg_dump --data-only -d appdb -f "$work/dump.sql"
+fi
 echo "export: $runs runs each, alternating"
-for i in $(seq "$runs"); do
+$import_only || for i in $(seq "$runs"); do
   rm -f "$work/dump.sql" "$work/snap.json"
   run pg_dump pg_dump --data-only -d appdb -f "$work/dump.sql"
-  run export "$pgtote" export --source dbname=appdb -o "$work/snap.json" -q -j 2
+  run export "$pgtote" export --source dbname=appdb -o "$work/snap.json" -q
   rm -f "$work/snap.json"
-  run export_j1 "$pgtote" export --source dbname=appdb -o "$work/snap.json" -q
+  run export_j1 "$pgtote" export --source dbname=appdb -o "$work/snap.json" -q -j 1
   rm -f "$work/snap.json.zst"
   run export_zst "$pgtote" export --source dbname=appdb -o "$work/snap.json.zst" -q
 done
+$import_only || {
 printf '%-34s %8s %8s\n' "" "seconds" "max RSS"
 printf '%-34s %8s %7sM\n' "pg_dump --data-only" "$(seconds pg_dump)" "$(rss_mb pg_dump)"
-printf '%-34s %8s %7sM\n' "pgtote export -j 2" "$(seconds export)" "$(rss_mb export)"
-printf '%-34s %8s %7sM\n' "pgtote export (default: -j 1)" "$(seconds export_j1)" "$(rss_mb export_j1)"
+printf '%-34s %8s %7sM\n' "pgtote export (default: -j 2)" "$(seconds export)" "$(rss_mb export)"
+printf '%-34s %8s %7sM\n' "pgtote export -j 1" "$(seconds export_j1)" "$(rss_mb export_j1)"
 printf '%-34s %8s %7sM\n' "pgtote export -o snap.json.zst" "$(seconds export_zst)" "$(rss_mb export_zst)"
-echo "export / pg_dump: $(ratio "$(seconds export_j1)" "$(seconds pg_dump)")x (target <= 1.25x, RSS <= 64 MB)"
-echo "export -j 2 / pg_dump: $(ratio "$(seconds export)" "$(seconds pg_dump)")x; -j 2 / -j 1: $(ratio "$(seconds export)" "$(seconds export_j1)")x"
+echo "export / pg_dump: $(ratio "$(seconds export)" "$(seconds pg_dump)")x (target <= 1.25x, RSS <= 64 MB)"
+echo "export -j 1 / pg_dump: $(ratio "$(seconds export_j1)" "$(seconds pg_dump)")x; -j 2 / -j 1: $(ratio "$(seconds export)" "$(seconds export_j1)")x"
 echo "zstd export / plain export: $(ratio "$(seconds export_zst)" "$(seconds export)")x time"
 echo "snapshot $(du -m "$work/snap.json" | cut -f1) MB, zstd $(du -m "$work/snap.json.zst" | cut -f1) MB, dump $(du -m "$work/dump.sql" | cut -f1) MB"
 
@@ -126,15 +134,20 @@ for i in $(seq "$runs"); do
   rm -f "$work/staging.json"
   run subset "$pgtote" export --source dbname=appdb --config "$work/subset.yml" -o "$work/staging.json" -q
   rm -f "$work/staging.json"
+  run subset_j1 "$pgtote" export --source dbname=appdb --config "$work/subset.yml" -o "$work/staging.json" -q -j 1
+  rm -f "$work/staging.json"
   run anonymized "$pgtote" export --source dbname=appdb --config "$work/anonymize.yml" -o "$work/staging.json" -q
   rm -f "$work/snap.json"
   run export_again "$pgtote" export --source dbname=appdb -o "$work/snap.json" -q
 done
 printf '%-34s %8s %7sM\n' "pgtote export (default)" "$(seconds export_again)" "$(rss_mb export_again)"
 printf '%-34s %8s %7sM\n' "subset, 1% of User" "$(seconds subset)" "$(rss_mb subset)"
+printf '%-34s %8s %7sM\n' "subset, 1% of User, -j 1" "$(seconds subset_j1)" "$(rss_mb subset_j1)"
 printf '%-34s %8s %7sM\n' "anonymized, five columns" "$(seconds anonymized)" "$(rss_mb anonymized)"
 echo "subset / export: $(ratio "$(seconds subset)" "$(seconds export_again)")x (target <= 0.25x, RSS <= 64 MB)"
+echo "subset -j 1 / export -j 1: $(ratio "$(seconds subset_j1)" "$(seconds export_j1)")x"
 echo "anonymized / export: $(ratio "$(seconds anonymized)" "$(seconds export_again)")x (target <= 1.5x, RSS <= 64 MB)"
+}
 
 $export_only && exit 0
 
@@ -143,17 +156,22 @@ echo "import at scale=$scale: into an empty schema with keys and foreign keys, o
 "$pgtote" export --source dbname=appdb -o "$work/all.json" -q --include-migration-tables
 createdb -T empty_schema replay_target
 createdb -T empty_schema import_target
+createdb -T empty_schema kept_keys_target
 run replay psql -q -1 -v ON_ERROR_STOP=1 -d replay_target -f "$work/dump.sql"
 run import "$pgtote" import "$work/all.json" --target dbname=import_target -q
+run import_kept_keys "$pgtote" import "$work/all.json" --target dbname=kept_keys_target -q --no-defer-keys
 run reimport "$pgtote" import "$work/all.json" --target dbname=import_target -q
 run redry "$pgtote" import "$work/all.json" --target dbname=import_target -q --dry-run
 [ "$(digest appdb)" = "$(digest import_target)" ] || { echo "import_target differs from the source" >&2; exit 1; }
 printf '%-34s %8s %7sM\n' "psql -1 replay of the dump" "$(seconds replay)" "$(rss_mb replay)"
 printf '%-34s %8s %7sM\n' "pgtote import (empty target)" "$(seconds import)" "$(rss_mb import)"
+printf '%-34s %8s %7sM\n' "same, --no-defer-keys" "$(seconds import_kept_keys)" "$(rss_mb import_kept_keys)"
 printf '%-34s %8s %7sM\n' "pgtote import again (no change)" "$(seconds reimport)" "$(rss_mb reimport)"
 printf '%-34s %8s %7sM\n' "pgtote --dry-run (no change)" "$(seconds redry)" "$(rss_mb redry)"
-echo "import / replay:        $(ratio "$(seconds import)" "$(seconds replay)")x (target <= 1.0x)"
+echo "import / replay:        $(ratio "$(seconds import)" "$(seconds replay)")x (target <= 0.4x, RSS <= 128 MB)"
+echo "--no-defer-keys / replay: $(ratio "$(seconds import_kept_keys)" "$(seconds replay)")x"
 echo "second import / replay: $(ratio "$(seconds reimport)" "$(seconds replay)")x (target <= 0.5x, RSS <= 256 MB)"
+$import_only && exit 0
 
 echo
 echo "scale=$small_scale, target with 5% of rows changed or missing: per-row upserts vs pgtote"

@@ -8,6 +8,7 @@
 #     from scripts/lib/pg_versions.sh (fetched once, then cached);
 #  3. the cross-version tests ([cross]): one cluster per major at once, a snapshot exported from
 #     each imported into each other.
+# Before them, scripts/package.sh builds the Debian package and checks that it installs.
 # PGTOTE_PG_VERSIONS="15 18" narrows the majors (default: all); PGTOTE_SKIP_SANITIZERS=1 skips the
 # sanitizer pass and the fuzzing. Arguments are passed to every ctest call. Clusters are stopped on
 # exit, failed or not. The last lines give the time each part took.
@@ -72,6 +73,11 @@ part_done "dependencies and servers (${majors[*]})"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)"
 part_done "build"
+
+# The Debian package: built from build/, its files and dependencies checked, installed and removed.
+if bash scripts/package.sh build; then verdict=passed; else verdict=FAILED; failed=1; fi
+results+=("$(printf '%-58s %s' "Debian package (scripts/package.sh)" "$verdict")")
+part_done "Debian package"
 
 # Fails when a test left a database behind (each test drops its own, on every major).
 check_no_test_databases() {

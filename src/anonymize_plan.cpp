@@ -212,7 +212,7 @@ class Planner {
 
     // What the referenced key columns do.
     std::optional<ColumnAnonymization> inherited;
-    std::string inherited_from;
+    std::string inherited_from, kept_reference;
     auto refs = references_.find(name);
     if (refs != references_.end()) {
       for (const auto& ref : refs->second) {
@@ -221,7 +221,10 @@ class Planner {
           parent = resolve(w->second.first, w->second.second).plan;
         else
           parent = outside(ref);
-        if (parent.kind == TransformKind::keep) continue;
+        if (parent.kind == TransformKind::keep) {
+          if (kept_reference.empty()) kept_reference = ref;
+          continue;
+        }
         if (parent.follows.empty()) parent.follows = ref;  // else the key it follows in turn
         parent.shape = shape;
         if (inherited && !same_transform(*inherited, parent) &&
@@ -234,6 +237,12 @@ class Planner {
         }
       }
     }
+    // One column referring to a kept key and to a transformed one (a polymorphic reference whose
+    // virtual foreign keys point at both): no single transform keeps both kinds of row joined.
+    if (inherited && !kept_reference.empty())
+      problems_.push_back(name + " references " + inherited_from + " (" + transform_kind_name(inherited->kind) +
+                          ") and " + kept_reference + " (kept): a reference follows its key's transform, so " +
+                          "give both keys the same rule");
     if (inherited) {
       bool nulled = own && own->kind == TransformKind::null && !column.not_null;
       if (own && !nulled && own->kind != TransformKind::keep && own->kind != inherited->kind)

@@ -131,16 +131,6 @@ WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND ad.adrelid =
 ORDER BY owned DESC, table_oid, column_name, sequence_schema, sequence_name
 )SQL";
 
-// PostgreSQL 18 added pg_constraint.conperiod and conenforced; older servers have neither.
-std::string with_version_columns(const char* sql, int server_version_num) {
-  bool v18 = server_version_num >= 180000;
-  std::string out = sql;
-  for (auto [hole, value] : {std::pair<std::string, std::string>{"{period}", v18 ? "con.conperiod" : "false"},
-                             {"{enforced}", v18 ? "con.conenforced" : "true"}})
-    if (size_t at = out.find(hole); at != std::string::npos) out.replace(at, hole.size(), value);
-  return out;
-}
-
 Table* find_table(std::map<uint32_t, Table*>& by_oid, const Result& r, int row) {
   auto it = by_oid.find(static_cast<uint32_t>(r.number(row, 0)));
   return it == by_oid.end() ? nullptr : it->second;
@@ -273,6 +263,16 @@ void read_sequences(Connection& connection, const std::string& oids, std::map<ui
 }
 
 }  // namespace
+
+// PostgreSQL 18 added pg_constraint.conperiod and conenforced; older servers have neither.
+std::string with_version_columns(const char* sql, int server_version_num) {
+  bool v18 = server_version_num >= 180000;
+  std::string out = sql;
+  for (auto [hole, value] : {std::pair<std::string, std::string>{"{period}", v18 ? "con.conperiod" : "false"},
+                             {"{enforced}", v18 ? "con.conenforced" : "true"}})
+    if (size_t at = out.find(hole); at != std::string::npos) out.replace(at, hole.size(), value);
+  return out;
+}
 
 std::vector<Table> read_catalog(Connection& connection) {
   std::vector<Table> tables;

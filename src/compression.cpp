@@ -88,18 +88,22 @@ class FileStream : public InputStream {
       size_t n = std::min(size, prefix_.size());
       std::memcpy(buffer, prefix_.data(), n);
       prefix_.erase(0, n);
+      read_ += n;
       return n;
     }
     size_t got = std::fread(buffer, 1, size, file_);
     if (got == 0 && std::ferror(file_))
       throw Error(ExitCode::file, "cannot read " + name_ + ": " + std::strerror(errno));
+    read_ += got;
     return got;
   }
+  uint64_t file_bytes_read() const override { return read_; }
 
  private:
   std::FILE* file_;
   std::string name_;
   std::string prefix_;
+  uint64_t read_ = 0;
 };
 
 class ZstdStream : public InputStream {
@@ -107,6 +111,7 @@ class ZstdStream : public InputStream {
   ZstdStream(std::unique_ptr<InputStream> raw, std::string name)
       : raw_(std::move(raw)), name_(std::move(name)), stream_(ZSTD_createDCtx()), in_(ZSTD_DStreamInSize()) {}
   ~ZstdStream() override { ZSTD_freeDCtx(stream_); }
+  uint64_t file_bytes_read() const override { return raw_->file_bytes_read(); }
   size_t read(char* buffer, size_t size) override {
     for (;;) {
       if (pos_ == filled_ && !eof_) {
@@ -148,6 +153,7 @@ class GzipStream : public InputStream {
     if (inflateInit2(&stream_, 15 + 32) != Z_OK) throw Error(ExitCode::failure, "gzip: cannot start decompression");
   }
   ~GzipStream() override { inflateEnd(&stream_); }
+  uint64_t file_bytes_read() const override { return raw_->file_bytes_read(); }
   size_t read(char* buffer, size_t size) override {
     if (done_) return 0;
     stream_.next_out = reinterpret_cast<Bytef*>(buffer);

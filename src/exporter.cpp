@@ -2,6 +2,7 @@
 // is consistent while the source takes writes; rows stream from COPY into the file.
 #include "pgtote/exporter.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -88,13 +89,22 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 // Writes one table's section: its description, then the rows its plan reads, streamed from COPY.
 // Stops early (with an Error) when `abort` turns true, so a failed parallel export does not read on.
-// `anonymizer` (or nullptr) transforms the values of the table at `position`.
-TableStats write_table(Connection& connection, const ExportPlan& plan, SnapshotWriter& writer, Progress* progress,
-                       const std::atomic<bool>* abort, const Anonymizer* anonymizer, size_t position) {
+// `anonymizer` (or nullptr) transforms the values of the table at `position`. Rows and bytes go to
+// `progress` as they stream: added to its counts when `parallel` (several tables share them).
+TableStats write_table(Connection& connection, const ExportPlan& plan, SnapshotWriter& writer, Progress& progress,
+                       bool parallel, const std::atomic<bool>* abort, const Anonymizer* anonymizer, size_t position) {
   const Table& table = *plan.table;
   auto started = std::chrono::steady_clock::now();
-  uint64_t rows = 0, bytes_before = writer.bytes();
-  if (progress) progress->start(table.qualified_name());
+  uint64_t rows = 0, bytes_before = writer.bytes(), shown_rows = 0, shown_bytes = 0;
+  auto show = [&] {
+    uint64_t bytes = writer.bytes() - bytes_before;
+    if (parallel)
+      progress.add(rows - shown_rows, bytes - shown_bytes);
+    else
+      progress.update(rows, bytes);
+    shown_rows = rows;
+    shown_bytes = bytes;
+  };
   writer.begin_table(table, anonymizer ? anonymizer->table(position) : nullptr);
   std::string sql = "COPY (" + plan.sql() + ") TO STDOUT";
   try {
@@ -103,7 +113,7 @@ TableStats write_table(Connection& connection, const ExportPlan& plan, SnapshotW
     while (copy.next_row(row)) {
       writer.copy_row(row);
       ++rows;
-      if (progress) progress->update(rows, writer.bytes() - bytes_before);
+      if ((rows & 255) == 0 && progress.enabled()) show();
       if (abort && (rows & 1023) == 0 && abort->load()) throw Error(ExitCode::failure, "stopped: another table failed");
     }
   } catch (const Error& e) {
@@ -113,7 +123,7 @@ TableStats write_table(Connection& connection, const ExportPlan& plan, SnapshotW
                 "exporting table " + table.qualified_name() + ", row " + std::to_string(rows + 1) + ": " + e.what());
   }
   writer.end_table(rows);
-  if (progress) progress->finish(rows, writer.bytes() - bytes_before);
+  show();
   return {table.schema, table.name, rows, writer.bytes() - bytes_before, seconds_since(started)};
 }
 
@@ -160,9 +170,25 @@ bool export_in_parallel(Connection& main, const ExportOptions& options, const st
   std::condition_variable finished;
   std::atomic<size_t> next{0};
   std::atomic<bool> abort{false};
+  // One line for every connection: the tables being read, how many are done, the rows of all.
+  Progress progress(options.progress);
+  progress.start({"exporting", "", "", ""});
+  std::vector<size_t> reading;
+  size_t done = 0;
+  auto show_tables = [&] {  // with `mutex` held
+    std::string names;
+    for (size_t r : reading) names += (names.empty() ? "" : ", ") + tables[r].table->qualified_name();
+    progress.rename(names, std::to_string(done) + " of " + std::to_string(tables.size()) + " tables done, " +
+                               std::to_string(helpers.size() + 1) + " connections");
+  };
   auto work = [&](Connection& connection) {
     for (size_t i = next++; i < tables.size() && !abort; i = next++) {
       Spool& spool = spools[i];
+      {
+        std::lock_guard lock(mutex);
+        reading.push_back(i);
+        show_tables();
+      }
       try {
         spool.file = std::tmpfile();
         if (!spool.file)
@@ -172,13 +198,16 @@ bool export_in_parallel(Connection& main, const ExportOptions& options, const st
             throw Error(ExitCode::file, std::string("cannot write a temporary file: ") + std::strerror(errno));
         });
         writer.continue_after(i);
-        spool.stats = write_table(connection, tables[i], writer, nullptr, &abort, anonymizer, i);
+        spool.stats = write_table(connection, tables[i], writer, progress, true, &abort, anonymizer, i);
       } catch (...) {
         spool.error = std::current_exception();
         abort = true;
       }
       std::lock_guard lock(mutex);
       spool.done = true;
+      reading.erase(std::find(reading.begin(), reading.end(), i));
+      ++done;
+      show_tables();
       finished.notify_all();
     }
   };
@@ -269,6 +298,7 @@ static void apply_sql_transforms(const AnonymizePlan& anonymize, std::vector<Exp
 
 ExportResult run_export(const ExportOptions& options, const std::function<void(const std::string&)>& notify) {
   Connection connection = Connection::open(options.source.conninfo);
+  if (options.facts) options.facts->server_version = connection.server_version();
   connection.exec(session_sql(options));
   connection.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   // The transaction snapshot is taken by the first query: the catalog is read in it too.
@@ -289,9 +319,10 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
   apply_sql_transforms(anonymize, plans.plans);
   int jobs = options.jobs;
   if (jobs > 1 && anonymize.shared_domains) {
-    notify(
-        "anonymize: a unique column's transform is shared with the columns that reference it; reading one "
-        "table at a time keeps its collision resolution in a fixed order");
+    if (options.jobs_asked)
+      notify(
+          "anonymize: a unique column's transform is shared with the columns that reference it; reading one "
+          "table at a time keeps its collision resolution in a fixed order");
     jobs = 1;
   }
 
@@ -338,7 +369,10 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
   } else {
     Progress progress(options.progress);
     for (size_t i = 0; i < plans.plans.size(); ++i) {
-      result.tables.push_back(write_table(connection, plans.plans[i], writer, &progress, nullptr, anonymizer.get(), i));
+      progress.start(
+          {"exporting", plans.plans[i].table->qualified_name(), place_text("table", i + 1, tables.size()), ""});
+      result.tables.push_back(
+          write_table(connection, plans.plans[i], writer, progress, false, nullptr, anonymizer.get(), i));
       result.totals.rows += result.tables.back().rows;
     }
   }

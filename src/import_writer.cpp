@@ -172,10 +172,14 @@ struct Writer {
   // rehearses exactly this, so its verdict and counts are the import's.
   bool write_all(const std::vector<std::vector<size_t>>& groups) {
     Progress progress(options.progress);
-    for (const auto& members : groups) {
+    for (size_t g = 0; g < groups.size(); ++g) {
+      const auto& members = groups[g];
       std::string names;
       for (size_t m : members) names += (names.empty() ? "" : ", ") + plans[m].snapshot.qualified_name();
-      progress.start((options.dry_run ? "rehearsing " : "merging ") + names);
+      // One statement per table or cycle: only its time can be shown while it runs.
+      progress.start({options.dry_run ? "rehearsing" : "merging", names,
+                      std::to_string(g + 1) + " of " + std::to_string(groups.size()) + " to write",
+                      "one statement, rows counted at its end"});
       connection.exec("SAVEPOINT pgtote_group");
       try {
         write_group(members);

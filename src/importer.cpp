@@ -18,11 +18,13 @@
 #include "pgtote/import_session.h"
 #include "pgtote/import_sql.h"
 #include "pgtote/import_writer.h"
+#include "pgtote/key_deferral.h"
 #include "pgtote/pg_conn.h"
 #include "pgtote/progress.h"
 #include "pgtote/resilient_merge.h"
 #include "pgtote/sequence_sync.h"
 #include "pgtote/sequence_watch.h"
+#include "pgtote/server_refusal.h"
 #include "pgtote/snapshot_reader.h"
 #include "pgtote/stager.h"
 #include "pgtote/table_filter.h"
@@ -40,9 +42,10 @@ struct Importer : ImportSession {
   const std::function<void(const std::string&)>& notify;
   // Sequence positions before the first write of this run (or of the attempt before it).
   std::optional<SequencePositions>& sequences_before;
-  std::optional<IdRemap> remap;  // tables with match rules
-  std::string source_database;   // the snapshot's, naming the source in the persistent id mapping
-  bool subset_snapshot = false;  // --delete-missing deletes within the subset's scope only
+  std::optional<IdRemap> remap;         // tables with match rules
+  std::string source_database;          // the snapshot's, naming the source in the persistent id mapping
+  bool subset_snapshot = false;         // --delete-missing deletes within the subset's scope only
+  std::optional<KeyDeferral> deferral;  // foreign keys taken off empty tables until their rows are in
 
   Importer(const ImportOptions& o, const std::function<void(const std::string&)>& n,
            std::optional<SequencePositions>& before)
@@ -51,10 +54,16 @@ struct Importer : ImportSession {
   // After a rollback: name the sequences the rolled-back writes advanced anyway.
   void note_sequences_moved() {
     if (!sequences_before) return;
-    for (const auto& note : sequences_moved_by_writes(connection, plans, *sequences_before)) notify(note);
+    for (const auto& note : sequences_moved_by_writes(connection, plans, *sequences_before)) note_sequence(note);
+  }
+
+  void note_sequence(const std::string& note) {
+    if (options.facts) options.facts->sequences.push_back(note);
+    notify(note);
   }
 
   void begin() {
+    if (options.facts) options.facts->server_version = connection.server_version();
     // A typo in --target must not write to production: remote hosts need an explicit yes.
     if (!options.dry_run && !options.allow_remote && !is_local_host(connection.host()))
       throw Error(ExitCode::usage, "refusing to write to " + connection.describe() +
@@ -88,6 +97,7 @@ struct Importer : ImportSession {
       if (component.size() > 1) cycle_members.insert(component.begin(), component.end());
     std::set<std::pair<std::string, std::string>> snapshot_tables(reader.info().order.begin(),
                                                                   reader.info().order.end());
+    survey_keys(reader.info());
     Progress progress(options.progress);
     Table table;
     while (reader.next_table(table)) {
@@ -118,13 +128,16 @@ struct Importer : ImportSession {
       TableImportStats s;
       s.schema = table.schema;
       s.name = table.name;
+      if (deferral && !plan.skipped) deferral->defer(connection, plan.target->oid);
       if (plan.skipped) {
         s.skipped = reader.skip_rows();
         s.skipped_because = plan.skip_reason;
+        progress.file(reader.file_bytes_read(), reader.file_size());
       } else {
-        progress.start("staging " + table.qualified_name());
-        uint64_t rows = stage_table(connection, plan, reader, options.snapshot_path);
-        progress.finish(rows, 0);
+        // A direct plan's rows go straight into the target table: that is copying, not staging.
+        progress.start({plan.direct ? "copying" : "staging", table.qualified_name(),
+                        place_text("table", position + 1, reader.info().order.size()), ""});
+        uint64_t rows = stage_table(connection, plan, reader, options.snapshot_path, progress);
         if (plan.direct)
           s.inserted = rows;
         else
@@ -134,7 +147,43 @@ struct Importer : ImportSession {
       stats.push_back(s);
       plan_by_name[{table.schema, table.name}] = position;
     }
+    if (deferral)
+      for (const auto& note : {deferral->deferred_note(), deferral->not_owned_note()})
+        if (!note.empty()) notify(note);
     return reader.info().components;
+  }
+
+  // Before the first write: the foreign keys of the snapshot's target tables, and which tables
+  // are empty. Not with --continue-on-error, whose commits between levels would publish a table
+  // without its keys.
+  void survey_keys(const SnapshotInfo& info) {
+    if (!options.defer_keys || options.continue_on_error) return;
+    std::vector<uint32_t> oids;
+    for (const auto& [schema, name] : info.order)
+      for (const auto& target : target_tables)
+        if (target.schema == schema && target.name == name) oids.push_back(target.oid);
+    deferral.emplace(connection, oids);
+  }
+
+  // After every write: the deferred keys come back, each validated by one query. On the import's
+  // first attempt a refusal is an error, and the staged attempt names the rows; on the staged
+  // attempt, whose checks found no missing parent, it is a named problem (a key the checks do
+  // not cover: one whose columns the snapshot does not fill).
+  bool restore_keys() {
+    if (!deferral) return true;
+    try {
+      Progress progress(options.progress);
+      progress.start({"re-creating", "the deferred foreign keys", "", "each one checks all its table's rows"});
+      deferral->restore(connection);
+      return true;
+    } catch (const Error& e) {
+      if (options.direct_copy) throw;
+      auto problem = refusal_problem(e.server(), e.server().schema + "." + e.server().table);
+      if (!problem) throw;
+      problem->note += " (found when the key, deferred until the rows were in, was re-created)";
+      result.problems.push_back(std::move(*problem));
+      return false;
+    }
   }
 
   // A first import of a table: the target table is empty, it is not part of a multi-table cycle,
@@ -199,10 +248,15 @@ struct Importer : ImportSession {
     if (commit) connection.exec("COMMIT");  // the staging transaction: temporary tables outlive it
     std::vector<size_t> levels = group_levels(groups);
     size_t deepest = levels.empty() ? 0 : *std::max_element(levels.begin(), levels.end());
+    Progress progress(options.progress);
     for (size_t level = 0; level <= deepest && !groups.empty(); ++level) {
       if (commit) connection.exec("BEGIN");
       for (size_t g = 0; g < groups.size(); ++g) {
         if (levels[g] != level) continue;
+        std::string names;
+        for (size_t m : groups[g]) names += (names.empty() ? "" : ", ") + plans[m].snapshot.qualified_name();
+        progress.start({options.dry_run ? "rehearsing" : "merging", names,
+                        place_text("dependency level", level + 1, deepest + 1), "rows counted at its end"});
         auto started = Clock::now();
         uint64_t last_row = 0;
         for (size_t m : groups[g]) last_row = std::max(last_row, stats[m].unchanged + stats[m].skipped);
@@ -226,7 +280,7 @@ struct Importer : ImportSession {
   // checked first, so a commit that fails on them cannot leave a sequence moved.
   void bump_sequences() {
     if (!options.dry_run) connection.exec("SET CONSTRAINTS ALL IMMEDIATE");
-    for (const auto& note : sync_sequences(connection, plans, options.dry_run)) notify(note);
+    for (const auto& note : sync_sequences(connection, plans, options.dry_run)) note_sequence(note);
   }
 
   ImportResult run() {
@@ -235,8 +289,12 @@ struct Importer : ImportSession {
     if (!options.match.empty()) remap.emplace(*this);  // rules checked before any row is staged
     auto components = stage_all();
     if (remap) remap->remap(source_database);
-    check_before_writing(*this);
-    check_identity_changes(*this);
+    {
+      Progress progress(options.progress);
+      progress.start({"checking", "the staged rows", "", "set-based queries before any write"});
+      check_before_writing(*this);
+      check_identity_changes(*this);
+    }
     bool blocked = result.drift_blocks;
     if (options.continue_on_error && !options.dry_run) {
       // The server decides row by row; the checks' findings are reported, not blocking.
@@ -268,7 +326,7 @@ struct Importer : ImportSession {
       if (options.dry_run && options.show_diff > 0) show_diffs(*this);
       // The dry run rehearses the writes and rolls back: exact by construction.
       if (options.dry_run) connection.exec("SAVEPOINT pgtote_rehearsal");
-      result.ok = write_all(*this, groups);
+      result.ok = write_all(*this, groups) && restore_keys();
       if (result.ok && options.delete_missing) result.ok = delete_missing(*this, groups, subset_snapshot);
       if (result.ok && remap) remap->record();  // in the same transaction as the rows it maps
       if (result.ok) bump_sequences();          // a dry run lists what would move and moves nothing
@@ -323,9 +381,13 @@ ImportResult run_import(const ImportOptions& options, const std::function<void(c
     throw Error(ExitCode::usage,
                 "--delete-missing and --continue-on-error go apart: deletes run in the import's one transaction");
   std::optional<SequencePositions> sequences_before;
+  std::set<std::string> said;  // a note the first attempt gave is not repeated by the second
+  std::function<void(const std::string&)> once = [&](const std::string& note) {
+    if (said.insert(note).second) notify(note);
+  };
   if (options.direct_copy) {
     try {
-      Importer importer(options, notify, sequences_before);
+      Importer importer(options, once, sequences_before);
       return importer.run();
     } catch (const Error& e) {
       if (e.code() != ExitCode::database) throw;
@@ -335,7 +397,7 @@ ImportResult run_import(const ImportOptions& options, const std::function<void(c
   }
   ImportOptions staged = options;
   staged.direct_copy = false;
-  Importer importer(staged, notify, sequences_before);
+  Importer importer(staged, once, sequences_before);
   return importer.run();
 }
 

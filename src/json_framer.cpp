@@ -5,6 +5,7 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
@@ -45,6 +46,8 @@ JsonFramer::JsonFramer(const std::string& path, size_t padding, size_t window)
   std::FILE* file = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
   if (!file) throw Error(ExitCode::file, "cannot open snapshot " + path + ": " + std::strerror(errno));
   input_ = InputStream::open(file, path_);
+  struct stat info {};
+  if (fstat(fileno(file), &info) == 0 && S_ISREG(info.st_mode)) file_size_ = static_cast<uint64_t>(info.st_size);
   buffer_.reserve(2 * window_ + padding_);
 }
 
@@ -54,6 +57,8 @@ JsonFramer::JsonFramer(std::string_view text, size_t padding) : path_("(text)"),
 }
 
 JsonFramer::~JsonFramer() = default;
+
+uint64_t JsonFramer::file_bytes_read() const { return input_ ? input_->file_bytes_read() : buffer_.size(); }
 
 void JsonFramer::fail(const std::string& what) const {
   std::string where = " at byte " + std::to_string(discarded_ + pos_);

@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 
+#include "pgtote/password_mask.h"
+
 namespace pgtote {
 
 void Result::Free::operator()(pg_result* r) const { PQclear(r); }
@@ -67,9 +69,10 @@ Connection Connection::open(const std::string& conninfo) {
   PQsetNoticeProcessor(
       c, [](void*, const char*) {}, nullptr);
   if (PQstatus(c) != CONNECTION_OK) {
-    // PQhost() and friends are valid even after a failed attempt, and never hold the password.
+    // PQhost() and friends are valid even after a failed attempt, and never hold the password;
+    // libpq's message may (it quotes a malformed URL back), so the password is taken out of it.
     throw Error(ExitCode::connection, "cannot connect to " + connection.describe() + ": " +
-                                          one_line(PQerrorMessage(c)) +
+                                          hide_password(one_line(PQerrorMessage(c)), conninfo) +
                                           " (check --source/--target, DATABASE_URL or PG* variables)");
   }
   // The version arrives with the connection (server_version_num), so no query runs before this.

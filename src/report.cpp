@@ -1,41 +1,15 @@
-// Statistics output shared by the commands that move rows.
+// Statistics output shared by the commands that move rows, for people (the JSON is report_file's).
 #include "pgtote/report.h"
 
 #include <algorithm>
 #include <cstdio>
 
-#include "pgtote/json_writer.h"
+#include "pgtote/human_format.h"
 #include "pgtote/output_file.h"
 
 namespace pgtote {
 
 namespace {
-// Characters, not bytes: UTF-8 continuation bytes take no column.
-size_t display_width(const std::string& text) {
-  size_t width = 0;
-  for (unsigned char c : text) width += (c & 0xC0) != 0x80;
-  return width;
-}
-
-std::string pad(const std::string& text, size_t width, bool right) {
-  size_t shown = display_width(text);
-  if (shown >= width) return text;
-  return right ? std::string(width - shown, ' ') + text : text + std::string(width - shown, ' ');
-}
-
-std::string human_bytes(uint64_t bytes) {
-  char buffer[32];
-  if (bytes >= (1ull << 30))
-    std::snprintf(buffer, sizeof buffer, "%.1f GiB", bytes / double(1ull << 30));
-  else if (bytes >= (1ull << 20))
-    std::snprintf(buffer, sizeof buffer, "%.1f MiB", bytes / double(1ull << 20));
-  else if (bytes >= 1024)
-    std::snprintf(buffer, sizeof buffer, "%.1f KiB", bytes / 1024.0);
-  else
-    std::snprintf(buffer, sizeof buffer, "%llu B", static_cast<unsigned long long>(bytes));
-  return buffer;
-}
-
 // Wide enough for every "schema.name" and the totals line.
 template <typename Stats>
 size_t name_width(const std::vector<Stats>& tables) {
@@ -50,26 +24,6 @@ std::string seconds_text(double seconds) {
   return buffer;
 }
 
-void write_stats(JsonWriter& out, const TableStats& stats, bool named) {
-  out.start_object();
-  if (named) {
-    out.key("schema");
-    out.string(stats.schema);
-    out.key("name");
-    out.string(stats.name);
-  }
-  out.key("rows");
-  out.integer(static_cast<int64_t>(stats.rows));
-  out.key("bytes");
-  out.integer(static_cast<int64_t>(stats.bytes));
-  out.key("seconds");
-  out.real(stats.seconds);
-  if (named) {
-    out.key("filtered_by_row_security");
-    out.boolean(stats.filtered_by_row_security);
-  }
-  out.end_object();
-}
 }  // namespace
 
 std::string format_export_stats(const ExportResult& result) {
@@ -77,8 +31,8 @@ std::string format_export_stats(const ExportResult& result) {
   std::string out = pad("table", width, false) + "  " + pad("rows", 12, true) + "  " + pad("bytes", 10, true) + "  " +
                     pad("time", 9, true) + "\n";
   auto line = [&](const std::string& name, const TableStats& s) {
-    out += pad(name, width, false) + "  " + pad(std::to_string(s.rows), 12, true) + "  " +
-           pad(human_bytes(s.bytes), 10, true) + "  " + pad(seconds_text(s.seconds), 9, true) +
+    out += pad(name, width, false) + "  " + pad(with_thousands(s.rows), 12, true) + "  " +
+           pad(format_bytes(s.bytes), 10, true) + "  " + pad(seconds_text(s.seconds), 9, true) +
            (s.filtered_by_row_security ? "  (filtered by row-level security)" : "") + "\n";
   };
   for (const auto& t : result.tables) line(t.schema + "." + t.name, t);
@@ -87,59 +41,20 @@ std::string format_export_stats(const ExportResult& result) {
 }
 
 std::string format_export_preview(const ExportResult& result) {
-  size_t width = 5;
-  for (const auto& t : result.preview) width = std::max(width, t.schema.size() + 1 + t.name.size());
+  size_t width = name_width(result.preview);
   std::string out = pad("table", width, false) + "  " + pad("would export", 12, true) + "  why\n";
   for (const auto& t : result.preview) {
     std::string why;
     for (const auto& [reason, rows] : t.reasons)
-      why += (why.empty() ? "" : ", ") + reason + " (" + std::to_string(rows) + ")";
+      why += (why.empty() ? "" : ", ") + reason + " (" + with_thousands(rows) + ")";
     if (t.reasons.empty()) why = t.rows ? "every row" : "";
-    out += pad(t.schema + "." + t.name, width, false) + "  " + pad(std::to_string(t.rows), 12, true) +
+    out += pad(t.schema + "." + t.name, width, false) + "  " + pad(with_thousands(t.rows), 12, true) +
            (why.empty() ? "" : "  " + why) + "\n";
   }
   out += pad("total (" + std::to_string(result.preview.size()) + " tables)", width, false) + "  " +
-         pad(std::to_string(result.totals.rows), 12, true) + "\n";
+         pad(with_thousands(result.totals.rows), 12, true) + "\n";
   return out;
 }
-
-std::string export_report_json(const ExportResult& result) {
-  return json_to_string([&](JsonWriter& out) {
-           out.start_object();
-           out.key("tables");
-           out.start_array();
-           for (const auto& t : result.tables) write_stats(out, t, true);
-           out.end_array();
-           out.key("totals");
-           write_stats(out, result.totals, false);
-           out.end_object();
-         }) +
-         "\n";
-}
-
-namespace {
-void write_import_counts(JsonWriter& out, const TableImportStats& s, bool named) {
-  out.start_object();
-  if (named) {
-    out.key("schema");
-    out.string(s.schema);
-    out.key("name");
-    out.string(s.name);
-  }
-  for (auto [key, value] : {std::pair{"inserted", s.inserted},
-                            {"updated", s.updated},
-                            {"unchanged", s.unchanged},
-                            {"skipped", s.skipped},
-                            {"conflicts", s.conflicts},
-                            {"errors", s.errors}}) {
-    out.key(key);
-    out.integer(static_cast<int64_t>(value));
-  }
-  out.key("seconds");
-  out.real(s.seconds);
-  out.end_object();
-}
-}  // namespace
 
 namespace {
 // Tables with match rules: how their rows found target rows, and (--show-diff) the ids that move.
@@ -192,7 +107,7 @@ std::string format_import_stats(const ImportResult& result) {
     out += pad(name, width, false);
     uint64_t values[] = {s.inserted, s.updated, s.unchanged, s.skipped, s.conflicts, s.errors};
     for (size_t i = 0; i < 6; ++i)
-      out += "  " + pad(std::to_string(values[i]), std::max<size_t>(heads[i].size(), 9), true);
+      out += "  " + pad(with_thousands(values[i]), std::max<size_t>(heads[i].size(), 9), true);
     out += "  " + pad(seconds_text(s.seconds), 9, true);
     if (!s.skipped_because.empty()) out += "  (left out: " + s.skipped_because + ")";
     out += "\n";
@@ -232,62 +147,6 @@ std::string format_import_stats(const ImportResult& result) {
     for (const auto& d : result.diffs) out += "  " + d + "\n";
   }
   return out;
-}
-
-std::string import_report_json(const ImportResult& result) {
-  return json_to_string([&](JsonWriter& out) {
-           out.start_object();
-           out.key("mode");
-           out.string(result.dry_run ? "dry-run" : "import");
-           out.key("ok");
-           out.boolean(result.ok);
-           out.key("tables");
-           out.start_array();
-           for (const auto& t : result.tables) write_import_counts(out, t, true);
-           out.end_array();
-           out.key("totals");
-           write_import_counts(out, result.totals, false);
-           if (!result.deletes.empty()) {
-             out.key("deletes");
-             out.start_array();
-             for (const auto& d : result.deletes) {
-               out.start_object();
-               out.key("table");
-               out.string(d.table);
-               for (auto [key, value] : {std::pair{"deleted", d.deleted},
-                                         {"cascaded", d.cascaded},
-                                         {"set_null", d.set_null},
-                                         {"rows_before", d.rows_before}}) {
-                 out.key(key);
-                 out.integer(static_cast<int64_t>(value));
-               }
-               out.end_object();
-             }
-             out.end_array();
-           }
-           if (!result.identity.empty()) {
-             out.key("identity");
-             out.start_array();
-             for (const auto& t : result.identity) {
-               out.start_object();
-               out.key("table");
-               out.string(t.table);
-               out.key("match");
-               out.string(t.match);
-               for (auto [key, value] :
-                    {std::pair{"matched_by_key", t.by_key}, {"matched_by_mapping", t.by_mapping}, {"new", t.fresh}}) {
-                 out.key(key);
-                 out.integer(static_cast<int64_t>(value));
-               }
-               out.key("new_ids");
-               out.string(t.fresh_ids);
-               out.end_object();
-             }
-             out.end_array();
-           }
-           out.end_object();
-         }) +
-         "\n";
 }
 
 void write_text_file(const std::string& path, const std::string& text) {

@@ -333,6 +333,9 @@ SnapshotReader::SnapshotReader(const std::string& path, size_t window) : impl_(s
 SnapshotReader::~SnapshotReader() = default;
 
 // After a table's rows: the keys that follow them (row_count), then the table's closing brace.
+uint64_t SnapshotReader::file_bytes_read() const { return impl_->framer.file_bytes_read(); }
+uint64_t SnapshotReader::file_size() const { return impl_->framer.file_size(); }
+
 void SnapshotReader::finish_table(uint64_t rows_read) {
   Impl& in = *impl_;
   bool counted = false;

@@ -6,6 +6,7 @@
 
 #include "pgtote/copy_text.h"
 #include "pgtote/error.h"
+#include "pgtote/human_format.h"
 #include "pgtote/import_sql.h"
 #include "pgtote/sql_quote.h"
 #include "pgtote/value_codec.h"
@@ -58,13 +59,17 @@ std::string rejected_message(const TablePlan& plan, const std::string& snapshot_
 }  // namespace
 
 uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotReader& reader,
-                     const std::string& snapshot_path) {
+                     const std::string& snapshot_path, Progress& progress) {
   if (!plan.direct) connection.exec(import_sql::create_stage(plan));
   auto copy = connection.copy_in(plan.direct ? import_sql::copy_into_target(plan) : import_sql::copy_stage(plan));
   std::vector<JsonValue> values;
   std::string buffer, scratch, raw_fields;
   buffer.reserve(send_threshold + 65536);
-  uint64_t rows = 0;
+  uint64_t rows = 0, sent = 0;
+  auto show = [&] {
+    progress.update(rows, sent + buffer.size());
+    progress.file(reader.file_bytes_read(), reader.file_size());
+  };
   const size_t expected = plan.snapshot.columns.size();
   try {
     while (reader.next_row(values)) {
@@ -98,12 +103,17 @@ uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotRead
       }
       buffer += raw_fields;
       buffer += '\n';
+      if ((rows & 255) == 0) show();
       if (buffer.size() > send_threshold) {
         copy.put(buffer);
+        sent += buffer.size();
         buffer.clear();
       }
     }
+    show();
     if (!buffer.empty()) copy.put(buffer);
+    // The server may still be busy with the rows (foreign keys are checked as the COPY ends).
+    progress.wait(with_thousands(rows) + " rows sent, the server is finishing the COPY");
     copy.finish();
     if (plan.rows_by_position) connection.exec(import_sql::number_stage_rows(plan));
   } catch (const Error& e) {

@@ -43,6 +43,7 @@ ExportResult export_anonymized(const test::TestDatabase& db, const std::string& 
   options.output = path;
   options.progress = false;
   options.jobs = jobs;
+  options.jobs_asked = true;
   options.anonymize = spec;
   return run_export(options, [&](const std::string& note) {
     if (notes) notes->push_back(note);
@@ -79,7 +80,7 @@ ImportResult import_file(const test::TestDatabase& target, const std::string& pa
 
 }  // namespace
 
-TEST_CASE("anonymized export: same salt, same file; another salt, other values; header lists the columns [db]") {
+TEST_CASE("anonymized export: same salt, same file, another salt, other values, header lists the columns [db]") {
   test::TestDatabase db;
   db.load_fixture("anonymize.sql");
   std::string a = test::temp_path("anon-a.json"), b = test::temp_path("anon-b.json"),

@@ -57,7 +57,7 @@ std::string refusal(const AnonymizeSpec& spec, const Schema& schema) {
 
 }  // namespace
 
-TEST_CASE("plan: first matching rule wins; references follow their key's transform and domain") {
+TEST_CASE("plan: first matching rule wins, references follow their key's transform and domain") {
   Schema schema;
   AnonymizeSpec spec;
   spec.salt = "s";
@@ -100,6 +100,22 @@ TEST_CASE("plan: virtual foreign keys follow too") {
                                           {{"public.Comment(subject_id)", "public.Post(id)", "subject_type = 'Post'"}});
   CHECK(plan.tables[2].columns[1].kind == TransformKind::hash);
   CHECK(plan.tables[2].columns[1].follows == "public.Post.id");
+
+  // A polymorphic reference to a hashed key and to a kept one cannot follow both: refused.
+  std::vector<VirtualForeignKey> both = {{"public.Comment(subject_id)", "public.Post(id)", "subject_type = 'Post'"},
+                                         {"public.Comment(subject_id)", "public.User(id)", "subject_type = 'User'"}};
+  std::string message;
+  try {
+    plan_anonymization(spec, schema.tables(), both);
+  } catch (const Error& e) {
+    CHECK(e.code() == ExitCode::usage);
+    message = e.what();
+  }
+  CHECK_MESSAGE(message.find("public.Comment.subject_id references public.Post.id (hash) and public.User.id (kept)") !=
+                    std::string::npos,
+                message);
+  spec.rules.push_back(rule("public.User.id", "hash"));
+  CHECK(plan_anonymization(spec, schema.tables(), both).tables[2].columns[1].kind == TransformKind::hash);
 }
 
 TEST_CASE("plan: refusals name the column and the reason, all at once") {
@@ -131,7 +147,7 @@ TEST_CASE("plan: refusals name the column and the reason, all at once") {
   CHECK(refusal(no_salt, schema).find("salt is empty") != std::string::npos);
 }
 
-TEST_CASE("plan: strict names every column without a rule or keep; keys and references are exempt") {
+TEST_CASE("plan: strict names every column without a rule or keep, keys and references are exempt") {
   Schema schema;
   AnonymizeSpec spec;
   spec.salt = "s";

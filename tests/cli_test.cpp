@@ -53,6 +53,109 @@ TEST_CASE("usage errors exit 2 with one line") {
   CHECK(help.out.find("export") != std::string::npos);
 }
 
+TEST_CASE("help: pgtote help CMD and CMD --help agree, usage lines start with pgtote, -V prints the version") {
+  for (const auto& command : {"export", "import", "diff", "order", "inspect", "init"}) {
+    CAPTURE(command);
+    auto help = run_pgtote({"help", command});
+    CHECK(help.exit_code == 0);
+    CHECK(help.out == run_pgtote({command, "--help"}).out);
+    CHECK(help.out.find("Usage:\n  pgtote " + std::string(command) + " [OPTION...]") != std::string::npos);
+    CHECK(help.out.find("--file") == std::string::npos);  // the FILE argument is no flag
+  }
+  CHECK(run_pgtote({"import", "--help"}).out.find("pgtote import [OPTION...] FILE\n") != std::string::npos);
+  CHECK(run_pgtote({"--help"}).out.find("\nusage: pgtote COMMAND") != std::string::npos);
+  CHECK(run_pgtote({"help"}).out == run_pgtote({"--help"}).out);
+  for (const auto& flag : {"-V", "--version"}) {
+    auto version = run_pgtote({flag});
+    CHECK(version.exit_code == 0);
+    CHECK(version.out == "pgtote " PGTOTE_TEST_VERSION "\n");
+  }
+  auto unknown_help = run_pgtote({"help", "exprot"});
+  CHECK(unknown_help.exit_code == 2);
+  CHECK(unknown_help.err.find("did you mean 'export'?") != std::string::npos);
+}
+
+TEST_CASE("usage errors: a mistyped command gets a suggestion, extra arguments and bad values name themselves") {
+  auto typo = run_pgtote({"improt", "x.json"});
+  CHECK(typo.exit_code == 2);
+  CHECK(typo.err ==
+        "pgtote: error: unknown command 'improt'; did you mean 'import'? (pgtote --help lists the commands)\n");
+  auto extra = run_pgtote({"inspect", "a.json", "b.json"});
+  CHECK(extra.exit_code == 2);
+  CHECK(extra.err ==
+        "pgtote: error: unexpected argument 'b.json': pgtote inspect takes one snapshot FILE (see pgtote inspect "
+        "--help)\n");
+  auto stray = run_pgtote({"export", "snapshot.json"});
+  CHECK(stray.exit_code == 2);
+  CHECK(stray.err.find("unexpected argument 'snapshot.json': pgtote export takes no FILE") != std::string::npos);
+  auto jobs = run_pgtote({"export", "-j", "many"});
+  CHECK(jobs.exit_code == 2);
+  CHECK(jobs.err == "pgtote: error: -j/--jobs: expected a whole number from 1 to 64, not 'many'\n");
+  CHECK(run_pgtote({"export", "--jobs", "65"}).err.find("-j/--jobs: expected a whole number from 1 to 64") !=
+        std::string::npos);
+  auto show_diff = run_pgtote({"import", "x.json", "--dry-run", "--show-diff", "2x"});
+  CHECK(show_diff.exit_code == 2);
+  CHECK(show_diff.err.find("--show-diff: expected a whole number") != std::string::npos);
+  auto missing_value = run_pgtote({"export", "--source"});
+  CHECK(missing_value.exit_code == 2);
+  CHECK(missing_value.err.find("source") != std::string::npos);
+}
+
+TEST_CASE("a malformed URL never shows its password, whatever libpq echoes") {
+  for (const std::string& url : {std::string("postgresql://me:Sup3r-S3cret-pw@[::1/app"),
+                                 std::string("postgresql://me:Sup3r-S3cret-pw%ZZ@localhost/app"),
+                                 std::string("postgresql://me:Sup3r-S3cret-pw@localhost:notaport/app"),
+                                 std::string("postgresql://me:Sup3r-S3cret-pw@localhost/app?nosuchoption=1"),
+                                 std::string("postgresql://me:Sup3r%2DS3cret%2Dpw@[::1/app"),
+                                 std::string("host=localhost password=Sup3r-S3cret-pw nosuchoption=1"),
+                                 std::string("host=localhost password='Sup3r-S3cret-pw")}) {
+    CAPTURE(url);
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"order", "--source", url}, {"export", "--source", url, "-o", test::temp_path("never.json")}}) {
+      auto r = run_pgtote(args);
+      CHECK(r.exit_code == 3);
+      CHECK(r.err.find("pgtote: error: cannot connect") != std::string::npos);
+      CHECK(r.err.find("Sup3r") == std::string::npos);
+      CHECK(r.out.find("Sup3r") == std::string::npos);
+    }
+    auto env = run_pgtote({"order"}, {{"DATABASE_URL", url}});
+    CHECK(env.err.find("Sup3r") == std::string::npos);
+    CHECK(env.err.find("pgtote: source from DATABASE_URL: ") != std::string::npos);
+  }
+}
+
+TEST_CASE("the connection's origin is said once on stderr, and Prisma's ?schema= selects that schema [db]") {
+  test::TestDatabase db;
+  db.load_fixture("shapes.sql");
+  std::string url = std::string("postgresql:///") + db.name() + "?host=" + std::getenv("PGHOST") +
+                    "&port=" + std::getenv("PGPORT") + "&schema=billing";
+  std::string dir = test::temp_path("prisma-project");
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/.env") << "DATABASE_URL=\"" << url << "\"\n";
+  auto order = run_pgtote({"order"}, {}, dir);
+  REQUIRE(order.exit_code == 0);
+  CHECK(order.out == "billing.invoice\n");
+  // Shown as libpq receives it: without ?schema=, which the note names instead.
+  std::string shown = url.substr(0, url.find("&schema="));
+  CHECK(order.err == "pgtote: source from DATABASE_URL in .env: " + shown + " (schema billing, as -n billing)\n");
+  // -n beats the URL's schema.
+  CHECK(run_pgtote({"order", "-n", "public", "-t", "account"}, {}, dir).out == "public.account\n");
+
+  // Export: once, whatever the number of connections; -q says nothing.
+  std::string path = test::temp_path("prisma.json");
+  auto exported = run_pgtote({"export", "-o", path, "-j", "2"}, {}, dir);
+  REQUIRE(exported.exit_code == 0);
+  size_t first = exported.err.find("pgtote: source from DATABASE_URL in .env: ");
+  CHECK(first != std::string::npos);
+  CHECK(exported.err.find("pgtote: source from", first + 1) == std::string::npos);
+  CHECK(exported.err.find("billing.invoice") != std::string::npos);
+  CHECK(exported.err.find("public.account") == std::string::npos);
+  CHECK(run_pgtote({"export", "-o", path, "-q"}, {}, dir).err.empty());
+  auto imported = run_pgtote({"import", path, "--dry-run", "--target", db.conninfo()}, {}, dir);
+  CHECK(imported.exit_code == 0);
+  CHECK(imported.err.rfind("pgtote: target from --target: " + db.conninfo() + "\n", 0) == 0);
+}
+
 TEST_CASE("export -o - writes the snapshot to stdout and statistics to stderr [db]") {
   test::TestDatabase db;
   db.load_fixture("shapes.sql");
@@ -130,7 +233,9 @@ TEST_CASE("an unreachable server is one line naming host and port, exit 3") {
   auto r = run_pgtote(
       {"export", "--source", "host=/nonexistent/socket/dir port=1 dbname=app", "-o", test::temp_path("x.json")});
   CHECK(r.exit_code == 3);
-  CHECK(count_lines(r.err) == 1);
+  // The note naming where the connection came from, then the error.
+  CHECK(count_lines(r.err) == 2);
+  CHECK(r.err.rfind("pgtote: source from --source: host=/nonexistent/socket/dir port=1 dbname=app\n", 0) == 0);
   CHECK(r.err.find("/nonexistent/socket/dir") != std::string::npos);
   CHECK(r.err.find("database app") != std::string::npos);
 }
@@ -226,9 +331,10 @@ TEST_CASE("import and dry-run from the command line: exit codes, statistics, JSO
 
   auto dry = run_pgtote({"import", snapshot, "--target", target.conninfo(), "--dry-run", "--report", report});
   CHECK(dry.exit_code == 0);
-  CHECK(dry.out.empty());
-  CHECK(dry.err.find("would insert") != std::string::npos);
-  CHECK(dry.err.find("nothing was written") != std::string::npos);
+  // The dry run's report is what the user asked for: stdout (so `| less` works); notes stay on stderr.
+  CHECK(dry.out.find("would insert") != std::string::npos);
+  CHECK(dry.out.find("nothing was written") != std::string::npos);
+  CHECK(dry.err.find("would insert") == std::string::npos);
   CHECK(target.query_value("SELECT count(*) FROM account") == "0");
   std::string json = parse_json_value(test::read_file(report)).raw;
   CHECK(
@@ -250,8 +356,8 @@ TEST_CASE("import and dry-run from the command line: exit codes, statistics, JSO
   target.exec("UPDATE account SET name = 'two' WHERE id = 3; UPDATE account SET name = 'x' WHERE id = 2");
   auto failing = run_pgtote({"import", snapshot, "--target", target.conninfo(), "--dry-run"});
   CHECK(failing.exit_code == 7);
-  CHECK(failing.err.find("the import would fail") != std::string::npos);
-  CHECK(failing.err.find("name=two is already held by the target's row id=3") != std::string::npos);
+  CHECK(failing.out.find("the import would fail") != std::string::npos);
+  CHECK(failing.out.find("name=two is already held by the target's row id=3") != std::string::npos);
   auto refused = run_pgtote({"import", snapshot, "--target", target.conninfo(), "-q"});
   CHECK(refused.exit_code == 7);
   CHECK(refused.err.find("import stopped, nothing was written") != std::string::npos);
@@ -265,7 +371,7 @@ TEST_CASE("import refuses unreadable snapshots and unknown tables with their own
   CHECK(run_pgtote({"import", test::temp_path("missing.json"), "--target", target.conninfo()}).exit_code == 5);
   std::string garbage = test::temp_path("garbage.json");
   std::ofstream(garbage) << "this is not json";
-  auto bad = run_pgtote({"import", garbage, "--target", target.conninfo()});
+  auto bad = run_pgtote({"import", garbage, "--target", target.conninfo(), "-q"});
   CHECK(bad.exit_code == 6);
   CHECK(count_lines(bad.err) == 1);
 
@@ -418,7 +524,7 @@ TEST_CASE("each drift kind is named in the dry-run output, and blocking drift st
         "key differs: unique keys of public.profile differ",
         "parent outside the snapshot: foreign key staff_region_fkey of public.staff references public.region"}) {
     CAPTURE(said);
-    CHECK(dry.err.find(said) != std::string::npos);
+    CHECK(dry.out.find(said) != std::string::npos);
   }
   auto real = run_pgtote({"import", snapshot, "--target", target.conninfo()});
   CHECK(real.exit_code == 8);

@@ -65,7 +65,7 @@ TEST_CASE("pgtote.yml: a flag beats the file, the file beats DATABASE_URL and .e
   // target at all shows the file's target was used.
   auto diff = run_pgtote({"diff", snapshot}, {{"DATABASE_URL", no_database}}, dir);
   CHECK(diff.exit_code == 8);
-  CHECK(diff.err.empty());
+  CHECK(diff.err == "pgtote: target from pgtote.yml (target): dbname=" + db.name() + "\n");
   auto flag_target = run_pgtote({"diff", snapshot, "--target", no_database}, {}, dir);
   CHECK(flag_target.exit_code == 3);
   CHECK(flag_target.err.find("pgtote_no_such_database_here") != std::string::npos);

@@ -19,26 +19,43 @@ TEST_CASE(".env parsing") {
   CHECK_FALSE(dotenv_database_url("SHADOW_DATABASE_URL=x\n").has_value());
 }
 
-TEST_CASE("Prisma's schema parameter is dropped, libpq's are kept") {
+TEST_CASE("Prisma's schema parameter leaves the conninfo and selects the schema, libpq's are kept") {
   CHECK(strip_orm_parameters("postgresql://u@h/db?schema=public") == "postgresql://u@h/db");
   CHECK(strip_orm_parameters("postgresql://u@h/db?schema=public&sslmode=require") ==
         "postgresql://u@h/db?sslmode=require");
   CHECK(strip_orm_parameters("host=h schema=x") == "host=h schema=x");
+  CHECK(orm_schema("postgresql://u@h/db?sslmode=disable&schema=my%20app") == "my app");
+  CHECK_FALSE(orm_schema("postgresql://u@h/db?schema=").has_value());
+  CHECK_FALSE(orm_schema("host=h schema=x").has_value());
+  auto target = resolve_connection(std::string("postgresql://u:pw@h/db?schema=billing"), "--source");
+  CHECK(target.conninfo == "postgresql://u:pw@h/db");
+  CHECK(target.schema == "billing");
 }
 
-TEST_CASE("passwords are masked in URIs and key=value strings") {
-  CHECK(mask_password("postgres://me:s3cr%40t@db:5432/app") == "postgres://me:****@db:5432/app");
-  CHECK(mask_password("postgresql://me@db/app?password=s3cret&sslmode=require") ==
-        "postgresql://me@db/app?password=****&sslmode=require");
-  CHECK(mask_password("host=db password='a b\\'c' user=me") == "host=db password=**** user=me");
-  CHECK(mask_password("host=db password=s3cret") == "host=db password=****");
+TEST_CASE("the connection is described by where it came from, without its password") {
+  CHECK(describe_connection({"postgresql://app:s3cret@db:5432/app", ".env", "app"}, "target") ==
+        "target from DATABASE_URL in .env: postgresql://app:****@db:5432/app (schema app, as -n app)");
+  CHECK(describe_connection({"host=db password=s3cret", "--source", std::nullopt}, "source") ==
+        "source from --source: host=db password=****");
+  const char* pghost = std::getenv("PGHOST");
+  std::string saved = pghost ? pghost : "";
+  setenv("PGHOST", "/tmp/sockets", 1);
+  setenv("PGPASSWORD", "s3cret", 1);
+  std::string line = describe_connection({"", "PG* variables", std::nullopt}, "source");
+  CHECK(line.rfind("source from PG* variables: PGHOST=/tmp/sockets", 0) == 0);
+  CHECK(line.find("s3cret") == std::string::npos);
+  unsetenv("PGPASSWORD");
+  if (pghost)
+    setenv("PGHOST", saved.c_str(), 1);
+  else
+    unsetenv("PGHOST");
 }
 
 TEST_CASE("flag beats DATABASE_URL beats .env beats PG* defaults") {
   std::string dir = test::temp_path("dotenv");
   std::filesystem::create_directories(dir);
   unsetenv("DATABASE_URL");
-  CHECK(resolve_connection(std::nullopt, "--source", dir).origin == "PG* defaults");
+  CHECK(resolve_connection(std::nullopt, "--source", dir).origin == "PG* variables");
   std::ofstream(dir + "/.env") << "DATABASE_URL=dbname=from_env_file\n";
   CHECK(resolve_connection(std::nullopt, "--source", dir).conninfo == "dbname=from_env_file");
   setenv("DATABASE_URL", "dbname=from_environment", 1);

@@ -95,7 +95,7 @@ TEST_CASE("--delete-missing deletes children first and the dry run counts cascad
   CHECK(m.import(false).deletes.empty());
 }
 
-TEST_CASE("--max-delete refuses the whole import, in the dry run too; without the flag nothing is deleted [db]") {
+TEST_CASE("--max-delete refuses the whole import, in the dry run too, and without the flag nothing is deleted [db]") {
   Mirror m;
   std::string before = m.rows();
   auto r = run_pgtote({"import", m.snapshot, "--target", m.target.conninfo(), "--delete-missing", "--max-delete", "1"});
@@ -154,7 +154,7 @@ TEST_CASE("--delete-missing on a subset snapshot deletes within the subset's sco
   r = run_pgtote(
       {"import", subset, "--target", m.target.conninfo(), "--delete-missing", "--config", config, "--dry-run"});
   CHECK(r.exit_code == 0);
-  CHECK(r.err.find("public.books: 1 missing from the snapshot, 0 by ON DELETE CASCADE") != std::string::npos);
+  CHECK(r.out.find("public.books: 1 missing from the snapshot, 0 by ON DELETE CASCADE") != std::string::npos);
   CHECK(m.rows() == before);
   r = run_pgtote({"import", subset, "--target", m.target.conninfo(), "--delete-missing", "--config", config});
   CHECK(r.exit_code == 0);

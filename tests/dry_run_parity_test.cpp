@@ -149,6 +149,8 @@ Run run_import(const ParityCase& c, const std::string& conninfo, const std::vect
   args.insert(args.end(), extra.begin(), extra.end());
   Run run;
   run.result = run_pgtote(args);
+  // A dry run's report is on stdout, its notes on stderr: compare what the terminal shows, both.
+  if (dry) run.result.err += run.result.out;
   run.report = read_report(report);
   return run;
 }

@@ -33,7 +33,7 @@ TEST_CASE("a table's default plan reads every column in key order, identifiers q
   CHECK(plan_table(table).sql() == R"(SELECT t."id", t."full ""name""" FROM "public"."User" t ORDER BY t."id")");
 }
 
-TEST_CASE("without a key the order is the row's text; a NOT NULL unique key is used when there is one") {
+TEST_CASE("without a key the order is the row's text, a NOT NULL unique key is used when there is one") {
   Table table = table_with({});
   CHECK(plan_table(table).order_by == "t::text COLLATE \"C\"");
   table.unique_keys = {{"u", {"full \"name\""}, true}};
@@ -44,7 +44,7 @@ TEST_CASE("without a key the order is the row's text; a NOT NULL unique key is u
   CHECK(row_identity(table_with({})).size() == 2);  // tableoid, ctid
 }
 
-TEST_CASE("a rewritten column keeps its name; the filter narrows, the order stays") {
+TEST_CASE("a rewritten column keeps its name, the filter narrows, the order stays") {
   Table table = table_with({"id"});
   ExportPlan plan = plan_table(table);
   plan.select_list[1] = "NULL::text";

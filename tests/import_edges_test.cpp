@@ -70,9 +70,9 @@ TEST_CASE("edges: rows a target trigger drops are counted as not written, in the
   auto real = p.import();
   CHECK(dry.exit_code == 0);
   CHECK(real.exit_code == 0);
-  for (const auto* run : {&dry, &real}) {
-    CHECK(run->err.find("public.a: 2 not written by the target") != std::string::npos);
-    CHECK(run->err.find("trigger(s) and rules: s") != std::string::npos);
+  for (const auto* said : {&dry.out, &real.err}) {  // a dry run's report is on stdout
+    CHECK(said->find("public.a: 2 not written by the target") != std::string::npos);
+    CHECK(said->find("trigger(s) and rules: s") != std::string::npos);
   }
   CHECK(p.rows("a") == "(1,ok)");
 }
@@ -129,7 +129,7 @@ TEST_CASE("edges: a dry run with --continue-on-error lists the rows it would set
   std::string report = test::temp_path("coe-report.json");
   auto dry = p.import({"--dry-run", "--continue-on-error", "--report", report});
   CHECK(dry.exit_code == 7);
-  CHECK(dry.err.find("the import would set 1 rows aside") != std::string::npos);
+  CHECK(dry.out.find("the import would set 1 rows aside") != std::string::npos);
   CHECK_FALSE(test::file_exists(test::temp_path("coe-report.rejects.jsonl")));
   auto real = p.import({"--continue-on-error", "--report", report});
   CHECK(real.exit_code == 7);

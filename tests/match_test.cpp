@@ -348,9 +348,9 @@ TEST_CASE("without match keys, an update that changes a unique key is an identit
   test::export_database(dev, snapshot);
   auto r = run_pgtote({"import", snapshot, "--target", prod.conninfo(), "--dry-run"});
   CHECK(r.exit_code == 0);
-  CHECK(r.err.find("public.users: 1 identity change") != std::string::npos);
-  CHECK(r.err.find("email: bob@example.com -> alice@example.com") != std::string::npos);
-  CHECK(r.err.find("--match public.users=email") != std::string::npos);
+  CHECK(r.out.find("public.users: 1 identity change") != std::string::npos);              // a dry run reports on stdout
+  CHECK(r.out.find("email: bob@example.com -> alice@example.com") != std::string::npos);  // a dry run reports on stdout
+  CHECK(r.out.find("--match public.users=email") != std::string::npos);                   // a dry run reports on stdout
   r = run_pgtote({"import", snapshot, "--target", prod.conninfo(), "--refuse-identity-changes"});
   CHECK(r.exit_code == 7);
   CHECK(prod.query_value("SELECT email FROM users WHERE id = 5") == "bob@example.com");

@@ -81,7 +81,7 @@ TEST_CASE("an export that row-level security would filter is refused in one line
   for (const char* jobs : {"1", "2"}) {
     CAPTURE(jobs);
     std::string dir = fresh_dir("refused");
-    auto r = run_pgtote({"export", "--source", role.conninfo(), "-o", dir + "/snap.json", "-j", jobs});
+    auto r = run_pgtote({"export", "--source", role.conninfo(), "-o", dir + "/snap.json", "-j", jobs, "-q"});
     CHECK(r.exit_code == 4);
     CHECK(count_lines(r.err) == 1);
     CHECK(r.err.find("pgtote: error: row-level security would hide rows from role " + role.name() +
@@ -146,7 +146,7 @@ TEST_CASE("--enable-row-security exports the rows the role sees and marks the sn
   CHECK(snapshots["1"] == snapshots["2"]);
 }
 
-TEST_CASE("BYPASSRLS, a superuser and the owner without FORCE export every row; FORCE filters the owner [db]") {
+TEST_CASE("BYPASSRLS, a superuser and the owner without FORCE export every row, FORCE filters the owner [db]") {
   test::TestDatabase db;
   db.load_fixture("row_security.sql");
   TestRole bypass(db, "BYPASSRLS");
@@ -180,7 +180,7 @@ TEST_CASE("BYPASSRLS, a superuser and the owner without FORCE export every row; 
   for (const char* jobs : {"1", "2"}) {
     CAPTURE(jobs);
     std::string dir = fresh_dir("forced");
-    auto r = run_pgtote({"export", "--source", owner.conninfo(), "-o", dir + "/snap.json", "-j", jobs});
+    auto r = run_pgtote({"export", "--source", owner.conninfo(), "-o", dir + "/snap.json", "-j", jobs, "-q"});
     CHECK(r.exit_code == 4);
     CHECK(count_lines(r.err) == 1);
     CHECK(r.err.find("public.note (policy public_notes; FORCE ROW LEVEL SECURITY, so the owner is filtered too)") !=

@@ -174,7 +174,7 @@ TEST_CASE("any read window gives the same result: the snapshot is never one docu
   }
 }
 
-TEST_CASE("the header's filtered_by_row_security names tables; a malformed one is refused") {
+TEST_CASE("the header's filtered_by_row_security names tables, and a malformed one is refused") {
   std::string text = sample;
   std::string marked = text;
   marked.insert(marked.find("\"order\""), "\"filtered_by_row_security\":[[\"public\",\"b c\"]],\n");

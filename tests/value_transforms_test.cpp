@@ -28,7 +28,7 @@ ValueShape shape_of(const std::string& type, Encoding encoding = Encoding::text)
 }
 }  // namespace
 
-TEST_CASE("keyed hash: HMAC-SHA256 matches RFC 4231 test case 2; SipHash keys differ by salt and purpose") {
+TEST_CASE("keyed hash: HMAC-SHA256 matches RFC 4231 test case 2, SipHash keys differ by salt and purpose") {
   auto mac = hmac_sha256("Jefe", "what do ya want for nothing?");
   static const char hex[] = "0123456789abcdef";
   std::string text;

@@ -14,6 +14,10 @@
 
 namespace pgtote {
 
+// Catalog SQL for any server: the holes {period} and {enforced} become pg_constraint.conperiod and
+// conenforced on PostgreSQL 18, and false and true on older servers, which have neither.
+std::string with_version_columns(const char* sql, int server_version_num);
+
 // Every user table (not system schemas, not tables owned by extensions), sorted by schema, name.
 std::vector<Table> read_catalog(Connection& connection);
 

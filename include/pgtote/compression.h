@@ -2,6 +2,7 @@
 // reading, both streaming. The only module that uses libzstd and zlib.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -33,6 +34,8 @@ class InputStream {
   virtual ~InputStream() = default;
   // Up to `size` bytes; 0 at the end. Throws Error(bad_snapshot) on corrupt compressed data.
   virtual size_t read(char* buffer, size_t size) = 0;
+  // Bytes taken from the file so far, compressed or not: how far into the file reading is.
+  virtual uint64_t file_bytes_read() const = 0;
 };
 
 }  // namespace pgtote

@@ -10,6 +10,7 @@
 #include "pgtote/anonymize_spec.h"
 #include "pgtote/connection_target.h"
 #include "pgtote/pg_conn.h"
+#include "pgtote/run_facts.h"
 #include "pgtote/schema_model.h"
 #include "pgtote/subset_spec.h"
 #include "pgtote/table_filter.h"
@@ -20,14 +21,16 @@ struct ExportOptions {
   ConnectionTarget source;
   std::string output;  // a path, "-" for stdout, empty for exports/export-<time>.json
   TableSelection selection;
-  bool progress = true;  // shown only when stderr is a terminal
-  int jobs = 1;          // connections reading tables at once (one transaction snapshot)
+  bool progress = true;     // shown only when stderr is a terminal
+  int jobs = 2;             // connections reading tables at once (one transaction snapshot)
+  bool jobs_asked = false;  // -j or `jobs:` given: a note says when fewer connections are used
   // false: row_security = off, and an export that row-level security would filter is refused
   // before any row is read. true: export the rows the role sees, and mark the snapshot filtered.
   bool enable_row_security = false;
-  SubsetSpec subset;        // empty: every row of every selected table
-  AnonymizeSpec anonymize;  // empty: values as stored
-  bool dry_run = false;     // print per table the rows it would export, and why; write no file
+  SubsetSpec subset;          // empty: every row of every selected table
+  AnonymizeSpec anonymize;    // empty: values as stored
+  bool dry_run = false;       // print per table the rows it would export, and why; write no file
+  RunFacts* facts = nullptr;  // when set, filled as the export goes (the server's version)
 };
 
 struct TableStats {

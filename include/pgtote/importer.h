@@ -11,6 +11,7 @@
 #include "pgtote/connection_target.h"
 #include "pgtote/match_keys.h"
 #include "pgtote/resilient_merge.h"
+#include "pgtote/run_facts.h"
 #include "pgtote/schema_drift.h"
 #include "pgtote/subset_spec.h"
 #include "pgtote/table_filter.h"
@@ -43,9 +44,15 @@ struct ImportOptions {
   // without a stage: a first import runs at COPY speed. If that fails, the import starts over
   // with stages, so every problem is reported as usual. Off for dry runs and stdin.
   bool direct_copy = true;
+  // Foreign keys of target tables that are empty (and owned by this role, as are their parents)
+  // are dropped before their rows are written and re-created after, in the one transaction:
+  // one validation per key instead of a trigger per row. It holds ACCESS EXCLUSIVE locks on
+  // those tables and their parents until the end. The dry run does the same. --no-defer-keys.
+  bool defer_keys = true;
   bool disable_triggers = false;
   int show_diff = 0;  // changed rows shown per table in --dry-run
   bool progress = true;
+  RunFacts* facts = nullptr;  // when set, filled as the import goes (the server's version, sequences)
   // Copying between id spaces (match_keys.h, id_remap.h): tables matched on a business key or
   // always new, the schema of the persistent id mapping, and the config's virtual foreign keys,
   // whose columns are rewritten like declared ones.

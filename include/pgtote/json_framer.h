@@ -34,6 +34,11 @@ class JsonFramer {
   // Readable bytes from `p` (inside the last framed value) to the end of the buffer's memory.
   size_t readable_from(const char* p) const { return static_cast<size_t>(buffer_.data() + buffer_.capacity() - p); }
 
+  // How far into the file reading is (compressed bytes for a compressed file), and the file's size:
+  // 0 when it has none (standard input, a pipe).
+  uint64_t file_bytes_read() const;
+  uint64_t file_size() const { return file_size_; }
+
   // Error(bad_snapshot): "snapshot PATH: WHAT at byte N (CONTEXT)".
   [[noreturn]] void fail(const std::string& what) const;
   void set_context(std::string context) { context_ = std::move(context); }
@@ -52,6 +57,7 @@ class JsonFramer {
   uint64_t discarded_ = 0;  // bytes dropped from the front of buffer_ so far
   std::string context_;     // "table public.User, row 12"
   size_t last_depth_ = 0;
+  uint64_t file_size_ = 0;
 };
 
 }  // namespace pgtote

@@ -1,4 +1,5 @@
-// End-of-run statistics: the table printed for people and the JSON written by --report.
+// End-of-run statistics as people read them: tables with totals, problems, drift (the --report
+// JSON is report_file.h).
 #pragma once
 
 #include <string>
@@ -10,17 +11,12 @@ namespace pgtote {
 
 // Fixed-width table: one line per table, then totals.
 std::string format_export_stats(const ExportResult& result);
-// {"tables": [{"schema", "name", "rows", "bytes", "seconds", "filtered_by_row_security"}...],
-//  "totals": {"rows", "bytes", "seconds"}}
-std::string export_report_json(const ExportResult& result);
 // export --dry-run: per table, the rows it would export and why (start, child of, parent of).
 std::string format_export_preview(const ExportResult& result);
 
 // Per table: inserted, updated, unchanged, skipped, conflicts, errors, time; then totals, the
 // problems found with their first examples, and --show-diff's rows.
 std::string format_import_stats(const ImportResult& result);
-// {"mode", "ok", "tables": [{"schema", "name", "inserted", ...}], "totals": {...}}
-std::string import_report_json(const ImportResult& result);
 
 // Writes `text` to `path` atomically ("-" for stdout).
 void write_text_file(const std::string& path, const std::string& text);

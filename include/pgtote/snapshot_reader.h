@@ -59,6 +59,9 @@ class SnapshotReader {
   // After next_row() returned false: the row count the snapshot records for the table (checked
   // against the rows read).
   uint64_t recorded_row_count() const { return recorded_rows_; }
+  // For progress: bytes of the file read so far, and its size (0: unknown, as for stdin).
+  uint64_t file_bytes_read() const;
+  uint64_t file_size() const;
 
  private:
   friend JsonValue parse_json_value(std::string_view json);
