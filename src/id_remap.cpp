@@ -3,6 +3,8 @@
 #include "pgtote/id_remap.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "pgtote/error.h"
 #include "pgtote/match_map.h"
@@ -139,7 +141,6 @@ void IdRemap::rewrite_stage(size_t plan_index, const std::vector<ColumnRef>& col
                            stage_of(plan) + " s" + joins);
   session_.connection.exec("DROP TABLE " + stage_of(plan));
   session_.connection.exec("ALTER TABLE pg_temp." + quote_ident(rewritten) + " RENAME TO " + quote_ident(plan.stage));
-  session_.connection.exec("ANALYZE " + stage_of(plan));
 }
 
 // The fresh ids of the rows nothing matched, in snapshot id order: drawn from the column's
@@ -282,9 +283,16 @@ void IdRemap::remap(const std::string& source_database) {
   for (const auto& r : remapped_) ids.push_back({r.plan, r.id});
   sources_ = find_id_sources(ids, reference_edges(session_, session_.options.virtual_foreign_keys));
   // Stages are fresh temporary tables: without statistics the joins below are planned blind.
-  std::set<size_t> involved;
-  for (const auto& [column, sources] : sources_) involved.insert(column.first);
-  for (size_t plan : involved) session_.connection.exec("ANALYZE " + stage_of(session_.plans[plan]));
+  // Only the columns the joins use: a wide stage's other columns (jsonb, text) cost most to sample.
+  std::map<size_t, std::set<std::string>> involved;
+  for (const auto& [column, sources] : sources_) involved[column.first].insert(column.second);
+  for (const auto& r : remapped_)
+    for (const auto& c : r.rule->columns) involved[r.plan].insert(c);
+  for (const auto& [plan, columns] : involved) {
+    std::string list;
+    for (const auto& c : columns) list += (list.empty() ? "" : ", ") + quote_ident(c);
+    session_.connection.exec("ANALYZE " + stage_of(session_.plans[plan]) + " (" + list + ")");
+  }
   map_exists_ = !remapped_.empty() && match_map_exists(session_.connection, session_.options.match_map_schema);
   // Parents first: a business key made of references is rewritten before the table is matched.
   for (size_t i = 0; i < remapped_.size(); ++i) {

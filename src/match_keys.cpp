@@ -120,6 +120,8 @@ MatchShape check_match_rule(const MatchRule& rule, const Table& target) {
                       rule.qualified_name() + " " + key_text(rule.columns) + ")");
   }
   // The rows keep the target's primary key: it is remapped unless the match key holds it whole.
+  // A table without a primary key matches on the business key alone: there is no id to remap.
+  if (!rule.fresh && target.primary_key.empty()) return shape;
   bool key_holds_primary = !target.primary_key.empty() && !rule.fresh &&
                            std::all_of(target.primary_key.begin(), target.primary_key.end(), [&](const std::string& c) {
                              return std::find(rule.columns.begin(), rule.columns.end(), c) != rule.columns.end();

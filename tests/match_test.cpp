@@ -166,6 +166,10 @@ TEST_CASE("match rules: the config's match: and --match, merged per table, refus
                        doctest::Contains("no unique key or unique index on exactly (name)"), Error);
   CHECK_THROWS_WITH_AS(check_match_rule(make_match_rule("users", {"nope"}, false, "t"), users),
                        doctest::Contains("no column nope"), Error);
+  CHECK_THROWS_WITH_AS(check_match_rule(make_match_rule("users", {}, true, "t"), Table{}),
+                       doctest::Contains("the target table has no primary key"), Error);
+  users.primary_key.clear();  // a key without an id: rows match on it alone, nothing is remapped
+  CHECK(check_match_rule(make_match_rule("users", {"email"}, false, "t"), users).id_column.empty());
 }
 
 TEST_CASE("id sources: keys, self-references, composite keys through keys made of references, conditions") {
