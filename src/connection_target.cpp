@@ -24,7 +24,7 @@ static bool is_uri(const std::string& conninfo) {
 // The query's name=value pairs, as written.
 static std::vector<std::pair<std::string, std::string>> query_parameters(const std::string& conninfo) {
   std::vector<std::pair<std::string, std::string>> parameters;
-  size_t q = conninfo.find('?');
+  size_t q = uri_query_start(conninfo);
   if (!is_uri(conninfo) || q == std::string::npos) return parameters;
   std::stringstream query(conninfo.substr(q + 1));
   std::string parameter;
@@ -49,7 +49,7 @@ static ConnectionTarget target_from(const std::string& conninfo, const std::stri
 
 std::string strip_orm_parameters(const std::string& conninfo) {
   if (!is_uri(conninfo)) return conninfo;
-  size_t q = conninfo.find('?');
+  size_t q = uri_query_start(conninfo);
   if (q == std::string::npos) return conninfo;
   static const char* dropped[] = {"schema",         "connection_limit",     "pool_timeout", "pgbouncer",
                                   "socket_timeout", "statement_cache_size", "sslaccept"};

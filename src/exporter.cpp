@@ -143,10 +143,9 @@ struct Spool {
 // appended in dependency order, so the file is byte-identical to a one-connection export.
 // Returns false, having written nothing, when no second connection can be opened (the caller
 // then reads one table at a time).
-bool export_in_parallel(Connection& main, const ExportOptions& options, const std::vector<ExportPlan>& tables,
-                        const Anonymizer* anonymizer, OutputFile& file, ExportResult& result,
-                        const std::function<void(const std::string&)>& notify) {
-  std::string snapshot = main.exec("SELECT pg_catalog.pg_export_snapshot()").text(0, 0);
+bool export_in_parallel(Connection& main, const std::string& snapshot, const ExportOptions& options,
+                        const std::vector<ExportPlan>& tables, const Anonymizer* anonymizer, OutputFile& file,
+                        ExportResult& result, const std::function<void(const std::string&)>& notify) {
   if (snapshot.find_first_not_of("0123456789ABCDEF-") != std::string::npos)
     throw Error(ExitCode::database, "unexpected snapshot id from the server: " + snapshot);
   std::vector<Connection> helpers;
@@ -301,7 +300,22 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
   if (options.facts) options.facts->server_version = connection.server_version();
   connection.exec(session_sql(options));
   connection.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-  // The transaction snapshot is taken by the first query: the catalog is read in it too.
+  // The transaction snapshot is taken by the first query: the catalog is read in it too. With
+  // -j N that query exports it for the other connections; a server that cannot (the error ends
+  // the transaction) gets a new one, read on one connection.
+  std::string shared_snapshot;
+  if (options.jobs > 1) {
+    try {
+      shared_snapshot = connection.exec("SELECT pg_catalog.pg_export_snapshot()").text(0, 0);
+    } catch (const Error& e) {
+      if (e.server().sqlstate.empty()) throw;
+      connection.exec("ROLLBACK");
+      connection.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      if (options.jobs_asked)
+        notify("reading with one connection, not " + std::to_string(options.jobs) +
+               ": the server cannot share the export's snapshot: " + e.what());
+    }
+  }
   OrderedTables selected = select_and_order(connection, options.selection);
   for (const auto& note : selected.notes) notify(note);
   std::vector<const Table*> tables;
@@ -362,8 +376,9 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
   writer.begin(header, tables, selected.order.components);
 
   auto export_started = std::chrono::steady_clock::now();
-  bool parallel = jobs > 1 && tables.size() > 1 &&
-                  export_in_parallel(connection, options, plans.plans, anonymizer.get(), file, result, notify);
+  bool parallel =
+      jobs > 1 && tables.size() > 1 && !shared_snapshot.empty() &&
+      export_in_parallel(connection, shared_snapshot, options, plans.plans, anonymizer.get(), file, result, notify);
   if (parallel) {
     writer.continue_after(tables.size());
   } else {

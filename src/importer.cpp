@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 
@@ -98,7 +99,7 @@ struct Importer : ImportSession {
     std::set<std::pair<std::string, std::string>> snapshot_tables(reader.info().order.begin(),
                                                                   reader.info().order.end());
     survey_keys(reader.info());
-    Progress progress(options.progress);
+    auto progress = std::make_unique<Progress>(options.progress);  // ended before the notes below
     Table table;
     while (reader.next_table(table)) {
       auto started = Clock::now();
@@ -132,12 +133,12 @@ struct Importer : ImportSession {
       if (plan.skipped) {
         s.skipped = reader.skip_rows();
         s.skipped_because = plan.skip_reason;
-        progress.file(reader.file_bytes_read(), reader.file_size());
+        progress->file(reader.file_bytes_read(), reader.file_size());
       } else {
         // A direct plan's rows go straight into the target table: that is copying, not staging.
-        progress.start({plan.direct ? "copying" : "staging", table.qualified_name(),
-                        place_text("table", position + 1, reader.info().order.size()), ""});
-        uint64_t rows = stage_table(connection, plan, reader, options.snapshot_path, progress);
+        progress->start({plan.direct ? "copying" : "staging", table.qualified_name(),
+                         place_text("table", position + 1, reader.info().order.size()), ""});
+        uint64_t rows = stage_table(connection, plan, reader, options.snapshot_path, *progress);
         if (plan.direct)
           s.inserted = rows;
         else
@@ -147,6 +148,7 @@ struct Importer : ImportSession {
       stats.push_back(s);
       plan_by_name[{table.schema, table.name}] = position;
     }
+    progress.reset();  // the redrawn line is cleared before a note is printed
     if (deferral)
       for (const auto& note : {deferral->deferred_note(), deferral->not_owned_note()})
         if (!note.empty()) notify(note);

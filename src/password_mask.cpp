@@ -20,33 +20,53 @@ size_t scheme_end(const std::string& conninfo) {
   return std::string::npos;
 }
 
-// user:PASSWORD@ in a URL; length 0 when there is none.
-Span userinfo_password(const std::string& url, size_t after_scheme) {
-  size_t query = url.find('?', after_scheme);
-  size_t at = url.rfind('@', query == std::string::npos ? std::string::npos : query);
+// Where libpq ends a URL's user info: the first '@' before any '/'; npos when there is none.
+size_t libpq_userinfo_end(const std::string& url, size_t after_scheme) {
+  size_t p = url.find_first_of("@/", after_scheme);
+  return p != std::string::npos && url[p] == '@' ? p : std::string::npos;
+}
+
+// user:PASSWORD@ in a URL, as libpq reads it (`libpq_only`), else to the last '@' of the whole URL:
+// a password with an unencoded '@', '/' or '?' makes libpq split it elsewhere and quote the rest
+// back as a host or a path, so everything up to the last '@' is hidden. Length 0 when none.
+Span userinfo_password(const std::string& url, size_t after_scheme, bool libpq_only) {
+  size_t at = libpq_only ? libpq_userinfo_end(url, after_scheme) : url.rfind('@');
   if (at == std::string::npos || at < after_scheme) return {};
   size_t colon = url.find(':', after_scheme);
   if (colon == std::string::npos || colon > at) return {};
   return {colon + 1, at - colon - 1};
 }
 
-// The value of every `password=` in a URL's query or a key=value string.
+// The value of every `password=` in a URL's query (its name percent-decoded, as libpq decodes
+// it) or in a key=value string.
 std::vector<Span> keyword_passwords(const std::string& conninfo, bool url) {
   std::vector<Span> spans;
-  static const std::regex in_query(R"([?&]password=([^&]*))");
+  if (url) {
+    // Every '?' or '&' may start one, wherever libpq finds the query: hiding more is harmless.
+    static const std::regex parameter(R"([?&]([^=&?]*)=([^&]*))");
+    for (auto it = std::sregex_iterator(conninfo.begin(), conninfo.end(), parameter); it != std::sregex_iterator();
+         ++it)
+      if (percent_decode(it->str(1)) == "password")
+        spans.push_back({static_cast<size_t>(it->position(2)), static_cast<size_t>(it->length(2))});
+    return spans;
+  }
   static const std::regex in_keywords(R"((?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'?|\S*))");
-  const std::regex& pattern = url ? in_query : in_keywords;
-  for (auto it = std::sregex_iterator(conninfo.begin(), conninfo.end(), pattern); it != std::sregex_iterator(); ++it)
+  for (auto it = std::sregex_iterator(conninfo.begin(), conninfo.end(), in_keywords); it != std::sregex_iterator();
+       ++it)
     spans.push_back({static_cast<size_t>(it->position(1)), static_cast<size_t>(it->length(1))});
   return spans;
 }
 
-std::vector<Span> password_spans(const std::string& conninfo) {
+// `libpq_too`: also the user info's password as libpq reads it (a shorter span inside the other).
+std::vector<Span> password_spans(const std::string& conninfo, bool libpq_too) {
   size_t after_scheme = scheme_end(conninfo);
   bool url = after_scheme != std::string::npos;
   std::vector<Span> spans = keyword_passwords(conninfo, url);
-  if (url)
-    if (Span userinfo = userinfo_password(conninfo, after_scheme); userinfo.length) spans.push_back(userinfo);
+  if (url) {
+    if (Span userinfo = userinfo_password(conninfo, after_scheme, false); userinfo.length) spans.push_back(userinfo);
+    if (libpq_too)
+      if (Span userinfo = userinfo_password(conninfo, after_scheme, true); userinfo.length) spans.push_back(userinfo);
+  }
   return spans;
 }
 
@@ -109,18 +129,33 @@ std::string percent_decode(const std::string& text) {
   return out;
 }
 
+size_t uri_query_start(const std::string& url) {
+  size_t after_scheme = scheme_end(url);
+  if (after_scheme == std::string::npos) return std::string::npos;
+  size_t userinfo_end = libpq_userinfo_end(url, after_scheme);
+  return url.find('?', userinfo_end == std::string::npos ? after_scheme : userinfo_end + 1);
+}
+
 std::string mask_password(const std::string& conninfo) {
-  std::vector<Span> spans = password_spans(conninfo);
-  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.start > b.start; });
+  std::vector<Span> spans = password_spans(conninfo, false);
+  // Overlapping spans (a query's '@' after its password=) are merged, then replaced from the end.
+  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.start < b.start; });
+  std::vector<Span> merged;
+  for (const Span& span : spans) {
+    if (!merged.empty() && span.start <= merged.back().start + merged.back().length)
+      merged.back().length = std::max(merged.back().length, span.start + span.length - merged.back().start);
+    else
+      merged.push_back(span);
+  }
   std::string out = conninfo;
-  for (const Span& span : spans) out.replace(span.start, span.length, "****");
+  for (auto it = merged.rbegin(); it != merged.rend(); ++it) out.replace(it->start, it->length, "****");
   return out;
 }
 
 std::vector<std::string> passwords_in(const std::string& conninfo) {
   std::vector<std::string> found;
   bool url = scheme_end(conninfo) != std::string::npos;
-  for (const Span& span : password_spans(conninfo)) {
+  for (const Span& span : password_spans(conninfo, true)) {
     std::string raw = conninfo.substr(span.start, span.length);
     for (const std::string& spelling : {raw, url ? percent_decode(raw) : unquote_keyword_value(raw)})
       if (!spelling.empty() && std::find(found.begin(), found.end(), spelling) == found.end())

@@ -113,7 +113,8 @@ void Progress::draw() {
                       std::chrono::duration<double>(now - created_).count()};
   // One column short of the width: writing the last column makes some terminals wrap.
   size_t width = terminal_width();
-  std::string line = "\r" + progress_line(frame, width > 1 ? width - 1 : 1) + "\033[K";
+  if (width < 2) return;  // no column to spare: nothing is drawn rather than a line that wraps
+  std::string line = "\r" + progress_line(frame, width - 1) + "\033[K";
   std::fputs(line.c_str(), stderr);
   std::fflush(stderr);
   drawn_ = true;

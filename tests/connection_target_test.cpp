@@ -25,6 +25,9 @@ TEST_CASE("Prisma's schema parameter leaves the conninfo and selects the schema,
         "postgresql://u@h/db?sslmode=require");
   CHECK(strip_orm_parameters("host=h schema=x") == "host=h schema=x");
   CHECK(orm_schema("postgresql://u@h/db?sslmode=disable&schema=my%20app") == "my app");
+  // A '?' inside the password starts no query: nothing of the password is read as a schema.
+  CHECK_FALSE(orm_schema("postgresql://u:x?schema=Hunter2@127.0.0.1:1/db").has_value());
+  CHECK(strip_orm_parameters("postgresql://u:x?schema=Hunter2@h/db") == "postgresql://u:x?schema=Hunter2@h/db");
   CHECK_FALSE(orm_schema("postgresql://u@h/db?schema=").has_value());
   CHECK_FALSE(orm_schema("host=h schema=x").has_value());
   auto target = resolve_connection(std::string("postgresql://u:pw@h/db?schema=billing"), "--source");

@@ -43,3 +43,15 @@ TEST_CASE("percent decoding keeps malformed escapes") {
   CHECK(percent_decode("a%20b%2Fc") == "a b/c");
   CHECK(percent_decode("bad%ZZ%2") == "bad%ZZ%2");
 }
+
+TEST_CASE("a '?' in a password is no query, and a percent-encoded parameter name is still password") {
+  // libpq ends the user info at the first '@' before any '/': "pa?ss" is its password.
+  CHECK(mask_password("postgresql://u:pa?ss@127.0.0.1:1/db") == "postgresql://u:****@127.0.0.1:1/db");
+  CHECK(passwords_in("postgresql://u:pa?ss@127.0.0.1:1/db") == std::vector<std::string>{"pa?ss"});
+  CHECK(uri_query_start("postgresql://u:pa?ss@h/db") == std::string::npos);
+  CHECK(uri_query_start("postgresql://u:p@h/db?sslmode=require") == std::string("postgresql://u:p@h/db").size());
+  CHECK(mask_password("postgresql://u@h/db?%70assword=topsecret") == "postgresql://u@h/db?%70assword=****");
+  CHECK(mask_password("postgresql://u:x?schema=Hunter2@127.0.0.1:1/db") == "postgresql://u:****@127.0.0.1:1/db");
+  // An '@' after the password in the query: the masked spans merge, nothing is left half-replaced.
+  CHECK(mask_password("postgresql://u:pw@h/db?password=a@b") == "postgresql://u:****");
+}

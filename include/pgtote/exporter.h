@@ -23,7 +23,7 @@ struct ExportOptions {
   TableSelection selection;
   bool progress = true;     // shown only when stderr is a terminal
   int jobs = 2;             // connections reading tables at once (one transaction snapshot)
-  bool jobs_asked = false;  // -j or `jobs:` given: a note says when fewer connections are used
+  bool jobs_asked = false;  // -j or `jobs:` given: notes say when the export reads with one connection instead
   // false: row_security = off, and an export that row-level security would filter is refused
   // before any row is read. true: export the rows the role sees, and mark the snapshot filtered.
   bool enable_row_security = false;

@@ -23,8 +23,10 @@ struct DeferrableKey {
   std::string definition;              // pg_get_constraintdef: MATCH, ON DELETE, DEFERRABLE, NOT VALID
   std::optional<std::string> comment;  // COMMENT ON CONSTRAINT
   std::string parent;                  // schema.name of the referenced table
-  bool owned = false;  // the importing role owns (or is a member of the owner of) the table and its parent
-  bool plain = false;  // both are plain tables: neither partitioned nor a partition
+  uint32_t parent_oid = 0;
+  std::string quoted_parent;  // "schema"."name"
+  bool owned = false;         // the importing role owns (or is a member of the owner of) the table and its parent
+  bool plain = false;  // both are plain tables: neither partitioned nor a partition, nor FORCE ROW LEVEL SECURITY
   bool empty = false;  // both were empty when the import began (unknown, false, without SELECT)
 };
 
@@ -35,8 +37,9 @@ class KeyDeferral {
   KeyDeferral(Connection& connection, const std::vector<uint32_t>& table_oids);
 
   // Right before the table's first row is written: drops those of its keys that qualify (owned,
-  // plain, table and parent empty at the start), then checks under the lock the drop took that
-  // the table is still empty (else the keys are put back at once). True when keys were dropped.
+  // plain, table and parent empty at the start), then checks under the locks the drop took that
+  // the table, and each parent the import does not write, are still empty (else the keys are put
+  // back at once). True when keys were dropped.
   bool defer(Connection& connection, uint32_t table_oid);
 
   // After every write: re-creates each dropped key with its definition and comment, which
@@ -54,6 +57,7 @@ class KeyDeferral {
 
  private:
   std::vector<DeferrableKey> keys_;
+  std::set<uint32_t> written_;  // the tables the import writes (a parent among them may fill first)
   std::vector<const DeferrableKey*> dropped_;
   std::set<std::string> deferred_tables_, parents_locked_, not_owned_tables_;
 };

@@ -17,6 +17,10 @@ std::vector<std::string> passwords_in(const std::string& conninfo);
 // `text` (a libpq message) with the conninfo's password replaced by ****, and any URL in it masked.
 std::string hide_password(const std::string& text, const std::string& conninfo);
 
+// Where a postgres:// URL's query begins ('?'), as libpq finds it: after the user info, which
+// ends at the first '@' before any '/' (a '?' in a password is not a query); npos when none.
+size_t uri_query_start(const std::string& url);
+
 // %XX sequences decoded; a malformed one is kept as written.
 std::string percent_decode(const std::string& text);
 

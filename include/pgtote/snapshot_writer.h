@@ -11,8 +11,8 @@
 
 #include "pgtote/json_writer.h"
 #include "pgtote/schema_model.h"
-#include "pgtote/subset_record.h"
 #include "pgtote/snapshot_format.h"
+#include "pgtote/subset_record.h"
 
 namespace pgtote {
 

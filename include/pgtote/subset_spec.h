@@ -12,8 +12,8 @@
 namespace pgtote {
 
 struct SubsetStart {
-  std::string table;     // "schema.name"
-  std::string where;     // SQL condition on the table's columns (from the user's own config)
+  std::string table;  // "schema.name"
+  std::string where;  // SQL condition on the table's columns (from the user's own config)
   std::optional<uint64_t> limit;
   std::string order_by;  // SQL order for `limit`; empty: the table's key
 };
