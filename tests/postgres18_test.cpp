@@ -113,11 +113,11 @@ TEST_CASE("PostgreSQL 18 temporal foreign key: a parent must cover the period, a
   target.exec("INSERT INTO room VALUES (1, '[2025-01-01,2025-07-01)', 'Blue'), (2, '[2025-01-01,2026-01-01)', 'Red')");
   auto refused = run_pgtote({"import", path, "--target", target.conninfo(), "--dry-run"});
   CHECK(refused.exit_code == 7);
-  CHECK(refused.err.find("booking") != std::string::npos);
-  CHECK(refused.err.find("booking_room_fk") != std::string::npos);
-  CHECK(refused.err.find("1 missing parent") != std::string::npos);
-  CHECK(refused.err.find("row 1: (room_id, during)=(1, [2025-06-20,2025-07-05))") != std::string::npos);
-  CHECK(refused.err.find("row 2:") == std::string::npos);  // room 2 covers booking 2
+  CHECK(refused.out.find("booking") != std::string::npos);
+  CHECK(refused.out.find("booking_room_fk") != std::string::npos);
+  CHECK(refused.out.find("1 missing parent") != std::string::npos);
+  CHECK(refused.out.find("row 1: (room_id, during)=(1, [2025-06-20,2025-07-05))") != std::string::npos);
+  CHECK(refused.out.find("row 2:") == std::string::npos);  // room 2 covers booking 2
   auto also_refused = run_pgtote({"import", path, "--target", target.conninfo()});
   CHECK(also_refused.exit_code == 7);
   CHECK(target.query_value("SELECT count(*) FROM booking") == "0");
