@@ -131,7 +131,12 @@ void IdRemap::rewrite_stage(size_t plan_index, const std::vector<ColumnRef>& col
       continue;
     }
     std::string m = "m" + std::to_string(it - simple.begin());
-    list += ", COALESCE(" + m + ".target_id, " + col("s", written.name) + ") AS " + quote_ident(written.name);
+    // Cast back to the column's type: COALESCE takes the map's (bigint for an integer reference,
+    // the base type for a domain), and the stage must keep the target's types to compare rows.
+    const Column* target_column = plan.target->find_column(written.name);
+    std::string value = "COALESCE(" + m + ".target_id, " + col("s", written.name) + ")";
+    if (target_column) value = "CAST(" + value + " AS " + target_column->type + ")";
+    list += ", " + value + " AS " + quote_ident(written.name);
     joins += " LEFT JOIN pg_temp." + quote_ident(it->second->map) + " " + m + " ON " + m +
              ".snapshot_id = " + col("s", written.name);
   }

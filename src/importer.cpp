@@ -382,6 +382,17 @@ ImportResult run_import(const ImportOptions& options, const std::function<void(c
   if (options.delete_missing && options.continue_on_error)
     throw Error(ExitCode::usage,
                 "--delete-missing and --continue-on-error go apart: deletes run in the import's one transaction");
+  // A row set aside would keep its snapshot ids (a reference no mapping covers, a row with no
+  // free id) and land on a stranger's row; and the mapping is written once, at the end.
+  if (!options.match.empty() && options.continue_on_error)
+    throw Error(ExitCode::usage,
+                "match rules and --continue-on-error go apart: a row set aside would keep ids that name other "
+                "rows in the target, and the id mapping is written in the import's one transaction");
+  // A conflicting row skipped leaves the stage: --delete-missing would then delete its target row.
+  if (options.delete_missing && options.skip_conflicts)
+    throw Error(ExitCode::usage,
+                "--delete-missing and --skip-conflicts go apart: a skipped row would count as missing, and its "
+                "target row would be deleted");
   std::optional<SequencePositions> sequences_before;
   std::set<std::string> said;  // a note the first attempt gave is not repeated by the second
   std::function<void(const std::string&)> once = [&](const std::string& note) {

@@ -29,9 +29,9 @@ void ensure_match_map(Connection& connection, const std::string& schema) {
                     "role may create tables in",
                 e.server());
   }
-  connection.exec("COMMENT ON TABLE " + match_map_table(schema) +
-                  " IS 'pgtote: snapshot key -> target key of rows imported with match rules; DROP SCHEMA " +
-                  quote_ident(schema) + " CASCADE forgets them'");
+  connection.exec("COMMENT ON TABLE " + match_map_table(schema) + " IS " +
+                  quote_literal("pgtote: snapshot key -> target key of rows imported with match rules; DROP SCHEMA " +
+                                quote_ident(schema) + " CASCADE forgets them"));
 }
 
 std::vector<MatchMapEntry> read_match_map(Connection& connection, const std::string& schema) {

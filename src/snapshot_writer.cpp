@@ -103,7 +103,13 @@ void write_subset(JsonWriter& out, const SubsetRecord& subset) {
   out.end_array();
   out.end_object();
 }
+
 }  // namespace
+
+std::string subset_definition_json(const SubsetSpec& spec) {
+  std::string whole = json_to_string([&](JsonWriter& out) { write_subset(out, SubsetRecord{spec, {}}); });
+  return whole.substr(0, whole.rfind(",\"cut\":"));
+}
 
 void SnapshotWriter::begin(const SnapshotHeader& header, const std::vector<const Table*>& tables,
                            const std::vector<std::vector<size_t>>& components) {

@@ -108,6 +108,11 @@ TEST_CASE("--max-delete refuses the whole import, in the dry run too, and withou
   CHECK(r.exit_code == 7);  // reviews: 2 of 3
   r = run_pgtote({"import", m.snapshot, "--target", m.target.conninfo(), "--max-delete", "50%"});
   CHECK(r.exit_code == 2);
+  // A conflicting row skipped would count as missing, and its target row would be deleted.
+  r = run_pgtote({"import", m.snapshot, "--target", m.target.conninfo(), "--delete-missing", "--skip-conflicts"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--delete-missing and --skip-conflicts go apart") != std::string::npos);
+  CHECK(m.rows() == before);
   r = run_pgtote({"import", m.snapshot, "--target", m.target.conninfo(), "-q"});
   CHECK(r.exit_code == 0);
   CHECK(m.rows() == before);

@@ -4,6 +4,8 @@
 // match_prod.sql.
 #include <doctest/doctest.h>
 
+#include <fstream>
+
 #include "pgtote/config.h"
 #include "pgtote/error.h"
 #include "pgtote/id_sources.h"
@@ -383,4 +385,29 @@ TEST_CASE("a new row whose id has no default keeps the snapshot's id when it is 
   r = run_pgtote({"import", snapshot, "--target", other.conninfo(), "--match", "tags=name", "-q"});
   CHECK(r.exit_code == 0);
   CHECK(other.query_value("SELECT string_agg(id || ':' || name, ' ' ORDER BY id) FROM tags") == "1:a 2:b 3:c 5:z");
+}
+
+TEST_CASE("match rules refuse --continue-on-error, and a quote in match_map_schema stays a name [db]") {
+  DevProd dp;
+  std::string rows_before = rows(dp.prod);
+  auto r = run_pgtote({"import", dp.snapshot, "--target", dp.prod.conninfo(), "--match", "public.users=email",
+                       "--match", "public.posts=new", "--continue-on-error"});
+  CHECK(r.exit_code == 2);
+  CHECK_MESSAGE(r.err.find("match rules and --continue-on-error go apart") != std::string::npos, r.err);
+  CHECK(rows(dp.prod) == rows_before);
+
+  // The schema's name reaches SQL only quoted: as an identifier, and inside the table's comment.
+  std::string config = test::temp_path("quoted-schema.yml");
+  {
+    std::ofstream out(config);
+    out << "match_map_schema: \"x'; DROP TABLE users; --\"\nmatch:\n  public.organizations: [slug]\n"
+           "  public.users: [email]\n  public.memberships: [organization_id, user_id]\n";
+    for (const char* table : {"posts", "comments", "badges", "projects", "tasks", "attachments", "membership_notes"})
+      out << "  public." << table << ": new\n";
+  }
+  r = run_pgtote({"import", dp.snapshot, "--target", dp.prod.conninfo(), "--config", config, "-q"});
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(dp.prod.query_value("SELECT count(*) FROM users") != "0");
+  CHECK(dp.prod.query_value("SELECT obj_description('\"x''; DROP TABLE users; --\".match_map'::regclass)")
+            .find("DROP SCHEMA \"x'; DROP TABLE users; --\" CASCADE") != std::string::npos);
 }

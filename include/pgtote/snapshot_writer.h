@@ -70,4 +70,8 @@ class SnapshotWriter {
   bool first_row_ = true;
 };
 
+// The header's "subset" object as the writer writes it for `spec`, without its closing "cut"
+// list: what an import compares with a snapshot's header to know it has the same definition.
+std::string subset_definition_json(const SubsetSpec& spec);
+
 }  // namespace pgtote
