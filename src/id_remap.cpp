@@ -148,19 +148,17 @@ void IdRemap::rewrite_stage(size_t plan_index, const std::vector<ColumnRef>& col
   session_.connection.exec("ALTER TABLE pg_temp." + quote_ident(rewritten) + " RENAME TO " + quote_ident(plan.stage));
 }
 
-// The fresh ids of the rows nothing matched, in snapshot id order: drawn from the column's
-// sequence (a dry run predicts them from the sequence's state without drawing), else its default,
-// else the snapshot's own id when the target does not use it. `shown` says which, for the report.
+// The fresh ids of the rows nothing matched, in snapshot id order: the column's sequence's next
+// values, computed from its state without drawing from it (the import and its dry run alike: a
+// refused or interrupted import leaves the sequence as it was, and the sequence is moved past the
+// ids, with the others, just before the commit), else its default, else the snapshot's own id
+// when the target does not use it. `shown` says which, for the report.
 std::string IdRemap::fresh_ids(const Remapped& r, std::vector<std::optional<std::string>>& params, std::string& shown) {
   const TablePlan& plan = session_.plans[r.plan];
   const Column& id = *plan.target->find_column(r.id);
   std::string x = col("x", "id"), cast = "::" + r.id_type;
   if (draws_from_sequence(id)) {
     shown = "ids";
-    if (!session_.options.dry_run) {
-      params.push_back(*id.sequence);
-      return "pg_catalog.nextval($1::pg_catalog.regclass)" + cast;
-    }
     Result state = session_.connection.exec(
         "SELECT last_value, is_called, (SELECT s.seqincrement FROM pg_catalog.pg_sequence s WHERE s.seqrelid = "
         "$1::pg_catalog.regclass) FROM " +

@@ -286,6 +286,12 @@ TEST_CASE("a failed import leaves the id mapping as it was [db]") {
   DevProd dp;
   REQUIRE(import(dp.prod, dp.snapshot, false).ok);
   std::string map_before = map_state(dp.prod), rows_before = rows(dp.prod);
+  auto sequences = [&] {
+    return dp.prod.query_value(
+        "SELECT string_agg(format('%s=%s', sequencename, coalesce(last_value::text, '-')), ' ' ORDER BY sequencename) "
+        "FROM pg_sequences WHERE schemaname = 'public'");
+  };
+  std::string sequences_before = sequences();
   dp.dev.exec("INSERT INTO posts (author_id, title) VALUES (2, 'Forbidden')");
   dp.prod.exec("ALTER TABLE posts ADD CONSTRAINT no_forbidden CHECK (title <> 'Forbidden')");
   std::string newer = test::temp_path("dev-forbidden.json");
@@ -294,6 +300,7 @@ TEST_CASE("a failed import leaves the id mapping as it was [db]") {
   CHECK(!failed.ok);
   CHECK(map_state(dp.prod) == map_before);
   CHECK(rows(dp.prod) == rows_before);
+  CHECK(sequences() == sequences_before);  // fresh ids are computed, never drawn, until the commit
 
   // Through the binary: the same refusal, exit 7; `pgtote map` lists the mapping.
   auto r = run_pgtote({"import",
