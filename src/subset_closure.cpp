@@ -31,6 +31,16 @@ std::optional<std::vector<std::string>> values_at(const std::vector<std::optiona
   return out;
 }
 
+// The keys [start, end) bound as one text array per key column (`columns` of them), appended.
+void append_key_arrays(const std::vector<std::vector<std::string>>& keys, size_t start, size_t end, size_t columns,
+                       std::vector<std::optional<std::string>>& params) {
+  for (size_t column = 0; column < columns; ++column) {
+    std::vector<std::string> values;
+    for (size_t k = start; k < end; ++k) values.push_back(keys[k][column]);
+    params.push_back(text_array_literal(values));
+  }
+}
+
 std::string join_key(const std::vector<std::string>& key) {
   std::string out;
   for (const auto& value : key) append_value(out, value);
@@ -168,11 +178,7 @@ class Closure {
         size_t start = std::min(keys[i].size(), batch * batch_size);
         size_t end = std::min(keys[i].size(), start + batch_size);
         for (size_t k = start; k < end; ++k) batch_keys[i].insert(join_key(keys[i][k]));
-        for (size_t column = 0; column < edges[i]->child_columns.size(); ++column) {
-          std::vector<std::string> values;
-          for (size_t k = start; k < end; ++k) values.push_back(keys[i][k][column]);
-          params.push_back(text_array_literal(values));
-        }
+        append_key_arrays(keys[i], start, end, edges[i]->child_columns.size(), params);
       }
       add_rows_with(child, connection_.exec(sql, params), [&](const std::string& row) {
         auto values = decode_subset_row(row);
@@ -226,11 +232,7 @@ class Closure {
     for (size_t start = 0; start < keys.size(); start += batch_size) {
       size_t end = std::min(keys.size(), start + batch_size);
       std::vector<std::optional<std::string>> params;
-      for (size_t column = 0; column < keys[start].size(); ++column) {
-        std::vector<std::string> values;
-        for (size_t k = start; k < end; ++k) values.push_back(keys[k][column]);
-        params.push_back(text_array_literal(values));
-      }
+      append_key_arrays(keys, start, end, keys[start].size(), params);
       Result result = connection_.exec(sql, params);
       if (walked)
         for (int i = 0; i < result.rows(); ++i) {
