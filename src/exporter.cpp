@@ -23,6 +23,7 @@
 #include "pgtote/output_file.h"
 #include "pgtote/progress.h"
 #include "pgtote/row_security.h"
+#include "pgtote/row_spool.h"
 #include "pgtote/snapshot_writer.h"
 #include "pgtote/subset_closure.h"
 #include "pgtote/subset_graph.h"
@@ -87,7 +88,8 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Writes one table's section: its description, then the rows its plan reads, streamed from COPY.
+// Writes one table's section: its description, then the rows its plan read before (a subset's),
+// then those it reads, streamed from COPY.
 // Stops early (with an Error) when `abort` turns true, so a failed parallel export does not read on.
 // `anonymizer` (or nullptr) transforms the values of the table at `position`. Rows and bytes go to
 // `progress` as they stream: added to its counts when `parallel` (several tables share them).
@@ -106,16 +108,16 @@ TableStats write_table(Connection& connection, const ExportPlan& plan, SnapshotW
     shown_bytes = bytes;
   };
   writer.begin_table(table, anonymizer ? anonymizer->table(position) : nullptr);
-  std::string sql = "COPY (" + plan.sql() + ") TO STDOUT";
+  auto write_row = [&](std::string_view row) {
+    writer.copy_row(row);
+    ++rows;
+    if ((rows & 255) == 0 && progress.enabled()) show();
+    if (abort && (rows & 1023) == 0 && abort->load()) throw Error(ExitCode::failure, "stopped: another table failed");
+  };
   try {
-    auto copy = connection.copy_out(sql);
-    std::string_view row;
-    while (copy.next_row(row)) {
-      writer.copy_row(row);
-      ++rows;
-      if ((rows & 255) == 0 && progress.enabled()) show();
-      if (abort && (rows & 1023) == 0 && abort->load()) throw Error(ExitCode::failure, "stopped: another table failed");
-    }
+    if (plan.rows_read) plan.rows_read->for_each(write_row);
+    auto copy = connection.copy_out("COPY (" + plan.sql() + ") TO STDOUT");
+    for (std::string_view row; copy.next_row(row);) write_row(row);
   } catch (const Error& e) {
     throw Error(e.code(), "exporting table " + table.qualified_name() + ": " + e.what());
   } catch (const std::invalid_argument& e) {
@@ -255,12 +257,27 @@ struct Plans {
   std::optional<SubsetRows> subset_rows;
 };
 
-Plans make_plans(Connection& connection, const ExportOptions& options, const std::vector<const Table*>& tables) {
+// Anonymization's `sql` transforms are evaluated by the source: they replace the column's
+// expression in the table's plan (the plan's order stays on the stored columns).
+void apply_sql_transforms(const AnonymizePlan& anonymize, std::vector<ExportPlan>& plans) {
+  for (size_t i = 0; i < plans.size() && i < anonymize.tables.size(); ++i) {
+    const auto& columns = anonymize.tables[i].columns;
+    for (size_t c = 0; c < columns.size() && c < plans[i].select_list.size(); ++c)
+      if (columns[c].kind == TransformKind::sql)
+        plans[i].select_list[c] = sql_transform_expression(plans[i].table->columns[c], columns[c]);
+  }
+}
+
+// The plans' select lists (with `sql` transforms) are made before the subset is: a subset's table
+// read in one scan is read with them, and a null_outside reference keeps its column's transform.
+Plans make_plans(Connection& connection, const ExportOptions& options, const std::vector<const Table*>& tables,
+                 const AnonymizePlan& anonymize) {
   Plans result;
   for (const Table* table : tables) result.plans.push_back(plan_table(*table));
+  apply_sql_transforms(anonymize, result.plans);
   if (options.subset.empty()) return result;
-  SubsetGraph graph = resolve_subset(options.subset, tables);
-  result.subset_rows = find_subset_rows(connection, graph);
+  SubsetGraph graph = resolve_subset(options.subset, tables, connection.server_version_num() >= 140000);
+  result.subset_rows = find_subset_rows(connection, graph, result.plans);
   result.subset = SubsetRecord{options.subset, apply_subset(result.plans, graph, *result.subset_rows)};
   return result;
 }
@@ -283,17 +300,6 @@ std::vector<TablePreview> preview(Connection& connection, const Plans& plans) {
 }
 
 }  // namespace
-
-// Anonymization's `sql` transforms are evaluated by the source: they replace the column's
-// expression in the table's plan (the plan's order stays on the stored columns).
-static void apply_sql_transforms(const AnonymizePlan& anonymize, std::vector<ExportPlan>& plans) {
-  for (size_t i = 0; i < plans.size() && i < anonymize.tables.size(); ++i) {
-    const auto& columns = anonymize.tables[i].columns;
-    for (size_t c = 0; c < columns.size() && c < plans[i].select_list.size(); ++c)
-      if (columns[c].kind == TransformKind::sql)
-        plans[i].select_list[c] = sql_transform_expression(plans[i].table->columns[c], columns[c]);
-  }
-}
 
 ExportResult run_export(const ExportOptions& options, const std::function<void(const std::string&)>& notify) {
   Connection connection = Connection::open(options.source.conninfo);
@@ -324,13 +330,12 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
   RowSecurityCheck row_security = check_row_security(connection, tables);
   if (!row_security.filtered.empty() && !options.enable_row_security)
     throw Error(ExitCode::database, row_security_refusal(row_security, tables));
-  Plans plans = make_plans(connection, options, tables);
   AnonymizePlan anonymize = plan_anonymization(options.anonymize, tables, options.subset.virtual_foreign_keys);
   for (const auto& note : anonymize.notes) notify(note);
   std::unique_ptr<Anonymizer> anonymizer;
   if (!options.anonymize.empty() || options.anonymize.strict)
     anonymizer = std::make_unique<Anonymizer>(anonymize, options.anonymize.salt);
-  apply_sql_transforms(anonymize, plans.plans);
+  Plans plans = make_plans(connection, options, tables, anonymize);
   int jobs = options.jobs;
   if (jobs > 1 && anonymize.shared_domains) {
     if (options.jobs_asked)

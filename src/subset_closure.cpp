@@ -1,9 +1,13 @@
 // The subset closure, computed in the client: each step is one SELECT per edge and batch of keys,
-// bound as text arrays; what came back is deduplicated by row identity in memory.
+// bound as text arrays (a table read in one scan: one COPY, keys inlined); what came back is
+// deduplicated by row identity in memory.
 #include "pgtote/subset_closure.h"
 
 #include <unordered_map>
 #include <unordered_set>
+
+#include "pgtote/copy_text.h"
+#include "pgtote/row_spool.h"
 
 namespace pgtote {
 
@@ -47,24 +51,59 @@ std::string join_key(const std::vector<std::string>& key) {
   return out;
 }
 
+// The first of `edges` whose keys (`keys[i]`, joined) the row's values match. The server matched
+// with its types' equality; here the text is compared, which a citext or numeric value spelled
+// otherwise ('Bob' for 'bob', 1.0 for 1) misses: such a row is counted for the first edge.
+size_t matching_edge(const std::vector<std::optional<std::string>>& values, const std::vector<const SubsetEdge*>& edges,
+                     const std::vector<std::unordered_set<std::string>>& keys) {
+  for (size_t i = 0; i < edges.size(); ++i) {
+    if (edges[i]->when_value && values[*edges[i]->when_value] != std::optional<std::string>("t")) continue;
+    auto key = values_at(values, edges[i]->child_values);
+    if (key && keys[i].count(join_key(*key))) return i;
+  }
+  return 0;
+}
+
+// Where the row's `fields`th field starts: after that many tabs (COPY escapes those in values).
+size_t field_start(std::string_view row, size_t fields) {
+  size_t at = 0;
+  for (size_t f = 0; f < fields; ++f) at = row.find('\t', at) + 1;
+  return at;
+}
+
 class Closure {
  public:
-  Closure(Connection& connection, const SubsetGraph& graph)
+  Closure(Connection& connection, const SubsetGraph& graph, const std::vector<ExportPlan>& plans)
       : connection_(connection),
         graph_(graph),
+        plans_(plans),
         tables_(graph.tables.size()),
         asked_(graph.edges.size()),
-        down_done_(graph.edges.size()) {}
+        down_done_(graph.edges.size()),
+        one_scan_(read_in_one_scan(graph)),
+        whole_(graph.tables.size(), true) {
+    // A null_outside reference's value depends on the whole subset: such a table is read at the end.
+    for (const auto& edge : graph.edges)
+      if (edge.null_outside) whole_[edge.child] = false;
+  }
 
   SubsetRows run() {
-    for (const auto& start : graph_.start)
-      add_rows(start.table, connection_.exec(subset_start_sql(graph_, start)), "start");
+    for (const auto& start : graph_.start) {
+      if (whole_[start.table] && !start.limit) {
+        size_t reason = reason_slot(tables_[start.table], "start");
+        add_whole_rows(start.table, subset_start_whole_rows_sql(graph_, start, plans_[start.table]),
+                       [&](const auto&) { return reason; });
+      } else {
+        add_rows(start.table, connection_.exec(subset_start_sql(graph_, start)), "start");
+      }
+    }
     // Downward: children of every row found so far (start rows and descendants only). Child tables
     // in dependency order, so a table's parents have their rows of this pass before it is read.
     for (bool more = true; more;) {
       more = false;
       for (size_t child = 0; child < tables_.size(); ++child) {
-        std::vector<size_t> scanned;  // edges read together, in one scan of the child table
+        if (one_scan_[child]) continue;  // once every other table's rows are found, below
+        std::vector<size_t> scanned;     // edges read together, in one scan of the child table
         for (size_t e = 0; e < graph_.edges.size(); ++e) {
           const SubsetEdge& edge = graph_.edges[e];
           if (edge.child != child || !edge.follow_down || down_done_[e] == tables_[edge.parent].rows.size()) continue;
@@ -81,6 +120,13 @@ class Closure {
         if (!scanned.empty()) query_children(child, scanned);
       }
     }
+    for (size_t t = 0; t < tables_.size(); ++t) {
+      if (!one_scan_[t]) continue;
+      std::vector<size_t> edges;
+      for (size_t e = 0; e < graph_.edges.size(); ++e)
+        if (graph_.edges[e].child == t && graph_.edges[e].follow_down) edges.push_back(e);
+      query_children(t, edges);
+    }
     // Upward: parents of every included row, transitively; they pull in no children. Children
     // first, so a parent table has the keys of all its children before its own parents are read.
     for (bool more = true; more;) {
@@ -96,6 +142,9 @@ class Closure {
           if (edge.child != t || edge.null_outside) continue;
           auto keys =
               new_keys(t, from, to, edge.child_values, edge.when_value ? &*edge.when_value : nullptr, asked_[e].up);
+          if (references_identity(edge))
+            std::erase_if(keys, [&](const auto& key) { return included(edge.parent, key); });
+          if (keys.empty()) continue;
           query(subset_parents_sql(graph_, edge), keys, edge.parent,
                 "parent of " + graph_.tables[edge.child]->qualified_name(),
                 recursive_edge(edge) ? &asked_[e].up : nullptr, edge.child_values);
@@ -106,6 +155,8 @@ class Closure {
     for (auto& state : tables_) {
       SubsetTableRows rows;
       rows.rows = std::move(state.rows);
+      rows.whole = std::move(state.whole);
+      rows.whole_rows = std::move(state.whole_rows);
       for (size_t r = 0; r < state.reason_names.size(); ++r)
         rows.reasons.emplace_back(state.reason_names[r], state.reason_counts[r]);
       result.tables.push_back(std::move(rows));
@@ -120,6 +171,8 @@ class Closure {
     std::vector<std::string> reason_names;
     std::vector<uint64_t> reason_counts;
     size_t up_done = 0;
+    std::shared_ptr<RowSpool> whole_rows;  // the rows read whole, as the plan's select list gives them
+    std::vector<bool> whole;               // per row: it is in whole_rows
   };
   struct Asked {
     std::unordered_set<std::string> down, up;  // keys already looked up through the edge
@@ -146,7 +199,48 @@ class Closure {
       for (int c = static_cast<int>(identity_size); c < result.columns(); ++c) append_value(row, value(c));
       ++state.reason_counts[reason_of(row)];
       state.rows.push_back(std::move(row));
+      state.whole.push_back(false);
     }
+  }
+
+  // Runs `sql` (the plan's select list, then the subset values) as COPY: each row not included
+  // before goes whole to the table's spool and, by its subset values, into the closure.
+  // `reason_of(values)`: the slot of the reason a new row (its subset values) was included for.
+  template <typename ReasonOf>
+  void add_whole_rows(size_t table, const std::string& sql, ReasonOf reason_of) {
+    State& state = tables_[table];
+    if (!state.whole_rows) state.whole_rows = std::make_shared<RowSpool>();
+    size_t exported = plans_[table].select_list.size(), identity_size = graph_.shapes[table].identity_size;
+    auto copy = connection_.copy_out("COPY (" + sql + ") TO STDOUT");
+    for (std::string_view row; copy.next_row(row);) {
+      size_t values_start = field_start(row, exported);
+      CopyRowFields fields(row.substr(values_start));
+      std::vector<std::optional<std::string>> values;
+      std::string encoded, identity;
+      std::string_view value;
+      for (bool null = false; fields.next(value, null);) {
+        values.push_back(null ? std::nullopt : std::optional<std::string>(value));
+        append_value(encoded, values.back());
+        if (values.size() == identity_size) identity = encoded;
+      }
+      if (!state.identities.insert(identity).second) continue;
+      state.whole_rows->append(row.substr(0, values_start - 1));
+      ++state.reason_counts[reason_of(values)];
+      state.rows.push_back(std::move(encoded));
+      state.whole.push_back(true);
+    }
+  }
+
+  // The edge's parent columns are its parent's row identity, in order: a reference whose text is
+  // an included row's identity needs no lookup (other spellings, 'Bob' for a citext 'bob', do).
+  bool references_identity(const SubsetEdge& edge) const {
+    if (edge.parent_values.size() != graph_.shapes[edge.parent].identity_size) return false;
+    for (size_t i = 0; i < edge.parent_values.size(); ++i)
+      if (edge.parent_values[i] != i) return false;
+    return true;
+  }
+  bool included(size_t table, const std::vector<std::string>& identity) const {
+    return tables_[table].identities.count(join_key(identity)) > 0;
   }
 
   // The parent keys of edge `e` not looked up before, from the parent rows it has not walked yet.
@@ -157,8 +251,9 @@ class Closure {
     return new_keys(edge.parent, from, to, edge.parent_values, nullptr, asked_[e].down);
   }
 
-  // The children through several edges into one table, read in one scan per batch of keys; each
-  // new row is counted for the first edge whose keys of that batch it matches.
+  // The children through several edges into one table (all scanned_edge), read in one scan: whole
+  // rows with the keys inlined (COPY), else their subset values per batch of bound keys. Each new
+  // row is counted for the first edge whose keys (of that batch) it matches.
   void query_children(size_t child, const std::vector<size_t>& edge_numbers) {
     std::vector<const SubsetEdge*> edges;
     std::vector<std::vector<std::vector<std::string>>> keys;
@@ -169,6 +264,20 @@ class Closure {
       keys.push_back(new_down_keys(e));
       reasons.push_back(SIZE_MAX);
       batches = std::max(batches, (keys.back().size() + batch_size - 1) / batch_size);
+    }
+    auto reason = [&](size_t matched) {
+      if (reasons[matched] == SIZE_MAX)
+        reasons[matched] =
+            reason_slot(tables_[child], "child of " + graph_.tables[edges[matched]->parent]->qualified_name());
+      return reasons[matched];
+    };
+    if (whole_[child]) {
+      std::vector<std::unordered_set<std::string>> key_sets(edges.size());
+      for (size_t i = 0; i < edges.size(); ++i)
+        for (const auto& key : keys[i]) key_sets[i].insert(join_key(key));
+      add_whole_rows(child, subset_whole_rows_sql(graph_, child, plans_[child], edges, keys),
+                     [&](const auto& values) { return reason(matching_edge(values, edges, key_sets)); });
+      return;
     }
     std::string sql = subset_children_sql(graph_, edges);
     for (size_t batch = 0; batch < batches; ++batch) {
@@ -181,23 +290,7 @@ class Closure {
         append_key_arrays(keys[i], start, end, edges[i]->child_columns.size(), params);
       }
       add_rows_with(child, connection_.exec(sql, params), [&](const std::string& row) {
-        auto values = decode_subset_row(row);
-        // The server matched with its types' equality; here the text is compared, which a citext
-        // or numeric value spelled otherwise ('Bob' for 'bob', 1.0 for 1) misses: such a row is
-        // counted for the first edge.
-        size_t matched = 0;
-        for (size_t i = 0; i < edges.size(); ++i) {
-          if (edges[i]->when_value && values[*edges[i]->when_value] != std::optional<std::string>("t")) continue;
-          auto key = values_at(values, edges[i]->child_values);
-          if (key && batch_keys[i].count(join_key(*key))) {
-            matched = i;
-            break;
-          }
-        }
-        if (reasons[matched] == SIZE_MAX)
-          reasons[matched] =
-              reason_slot(tables_[child], "child of " + graph_.tables[edges[matched]->parent]->qualified_name());
-        return reasons[matched];
+        return reason(matching_edge(decode_subset_row(row), edges, batch_keys));
       });
     }
   }
@@ -250,9 +343,12 @@ class Closure {
 
   Connection& connection_;
   const SubsetGraph& graph_;
+  const std::vector<ExportPlan>& plans_;
   std::vector<State> tables_;
   std::vector<Asked> asked_;
   std::vector<size_t> down_done_;  // per edge: the parent rows whose children were looked up
+  std::vector<bool> one_scan_;     // per table: read_in_one_scan
+  std::vector<bool> whole_;        // per table: scans read whole rows (its select list is final)
 };
 
 }  // namespace
@@ -271,8 +367,8 @@ std::vector<std::optional<std::string>> decode_subset_row(std::string_view row) 
   return values;
 }
 
-SubsetRows find_subset_rows(Connection& connection, const SubsetGraph& graph) {
-  return Closure(connection, graph).run();
+SubsetRows find_subset_rows(Connection& connection, const SubsetGraph& graph, const std::vector<ExportPlan>& plans) {
+  return Closure(connection, graph, plans).run();
 }
 
 std::vector<SubsetCut> apply_subset(std::vector<ExportPlan>& plans, const SubsetGraph& graph, const SubsetRows& rows) {
@@ -282,9 +378,12 @@ std::vector<SubsetCut> apply_subset(std::vector<ExportPlan>& plans, const Subset
     std::vector<std::vector<std::string>> tuples;
     std::vector<size_t> positions;
     for (size_t k = 0; k < shape.identity_size; ++k) positions.push_back(k);
-    for (const auto& row : rows.tables[t].rows)
-      if (auto key = values_at(decode_subset_row(row), positions)) tuples.push_back(std::move(*key));
+    const auto& table = rows.tables[t];
+    for (size_t r = 0; r < table.rows.size(); ++r)
+      if (r >= table.whole.size() || !table.whole[r])
+        if (auto key = values_at(decode_subset_row(table.rows[r]), positions)) tuples.push_back(std::move(*key));
     plans[t].filter = tuple_in_sql(identity, tuples);
+    plans[t].rows_read = rows.tables[t].whole_rows;
   }
   std::vector<SubsetCut> cuts;
   for (const auto& edge : graph.edges) {

@@ -7,6 +7,7 @@
 
 #include "pgtote/dep_graph.h"
 #include "pgtote/error.h"
+#include "pgtote/pg_conn.h"
 #include "pgtote/sql_quote.h"
 
 namespace pgtote {
@@ -239,6 +240,29 @@ std::string bound_tuple_in_sql(const std::vector<TypedExpression>& expressions, 
   return "(" + left + ") IN (SELECT " + casts + " FROM ROWS FROM (" + arrays + ") AS u(" + names + "))";
 }
 
+// One key column, not an array (whose = ANY would compare its elements): matched by = ANY.
+bool any_form(const SubsetGraph& graph, const std::vector<TypedExpression>& expressions) {
+  return graph.hashed_arrays && expressions.size() == 1 && !expressions[0].type.ends_with("]");
+}
+
+// The keys bound as text arrays from $first_parameter on (one per expression) hold the
+// expressions' values; for a scan (see SubsetGraph::hashed_arrays).
+std::string scan_key_in_sql(const SubsetGraph& graph, const std::vector<TypedExpression>& expressions,
+                            size_t first_parameter = 1) {
+  if (!any_form(graph, expressions)) return bound_tuple_in_sql(expressions, first_parameter);
+  return expressions[0].sql + " = ANY($" + std::to_string(first_parameter) + "::" + expressions[0].type + "[])";
+}
+
+// As scan_key_in_sql, with the keys inlined as literals.
+std::string scan_key_in_sql(const SubsetGraph& graph, const std::vector<TypedExpression>& expressions,
+                            const std::vector<std::vector<std::string>>& keys) {
+  if (!any_form(graph, expressions) || keys.empty()) return tuple_in_sql(expressions, keys);
+  std::vector<std::string> values;
+  for (const auto& key : keys) values.push_back(key[0]);
+  return expressions[0].sql + " = ANY(" + quote_literal(text_array_literal(values)) + "::" + expressions[0].type +
+         "[])";
+}
+
 std::string identity_order(const SubsetGraph& graph, size_t table) {
   const auto& shape = graph.shapes[table];
   std::string out;
@@ -248,9 +272,10 @@ std::string identity_order(const SubsetGraph& graph, size_t table) {
 
 }  // namespace
 
-SubsetGraph resolve_subset(const SubsetSpec& spec, const std::vector<const Table*>& tables) {
+SubsetGraph resolve_subset(const SubsetSpec& spec, const std::vector<const Table*>& tables, bool hashed_arrays) {
   SubsetGraph graph;
   graph.tables = tables;
+  graph.hashed_arrays = hashed_arrays;
   for (const auto& start : spec.start) {
     SubsetStartRows rows;
     rows.table = find_table(tables, trim(start.table), "start table");
@@ -322,7 +347,8 @@ std::string recursive_sql(const SubsetGraph& graph, const SubsetEdge& edge, cons
 
 std::string subset_children_sql(const SubsetGraph& graph, const SubsetEdge& edge) {
   const Table& child = *graph.tables[edge.child];
-  std::string where = bound_tuple_in_sql(typed_columns(child, edge.child_columns));
+  std::string where = recursive_edge(edge) ? bound_tuple_in_sql(typed_columns(child, edge.child_columns))
+                                           : scan_key_in_sql(graph, typed_columns(child, edge.child_columns));
   if (!edge.when.empty()) where += " AND (" + edge.when + ")";
   if (recursive_edge(edge)) return recursive_sql(graph, edge, where, edge.child_columns, edge.parent_values, false);
   std::string from = " FROM " + table_source_sql(child) + " WHERE " + where;
@@ -354,13 +380,63 @@ std::string subset_children_sql(const SubsetGraph& graph, const std::vector<cons
   std::string where;
   size_t parameter = 1;
   for (const SubsetEdge* edge : edges) {
-    where += (where.empty() ? "(" : " OR (") + bound_tuple_in_sql(typed_columns(child, edge->child_columns), parameter);
+    where +=
+        (where.empty() ? "(" : " OR (") + scan_key_in_sql(graph, typed_columns(child, edge->child_columns), parameter);
     if (!edge->when.empty()) where += " AND (" + edge->when + ")";
     where += ")";
     parameter += edge->child_columns.size();
   }
   return "SELECT " + values_list(graph.shapes[edges.front()->child]) + " FROM " + table_source_sql(child) + " WHERE " +
          where;
+}
+
+std::vector<bool> read_in_one_scan(const SubsetGraph& graph) {
+  // The tables rows can reach going down: start tables, then children through edges followed down.
+  std::vector<bool> reached(graph.tables.size(), false);
+  for (const auto& start : graph.start) reached[start.table] = true;
+  for (bool more = true; more;) {
+    more = false;
+    for (const auto& edge : graph.edges)
+      if (edge.follow_down && reached[edge.parent] && !reached[edge.child]) more = reached[edge.child] = true;
+  }
+  std::vector<bool> one_scan(graph.tables.size(), true);
+  for (const auto& start : graph.start) one_scan[start.table] = false;
+  std::vector<bool> entered(graph.tables.size(), false);
+  for (const auto& edge : graph.edges) {
+    one_scan[edge.parent] = false;
+    if (edge.null_outside) one_scan[edge.child] = false;
+    // An edge from a table no row reaches going down carries no keys down: it is no reason to
+    // look the table up otherwise.
+    if (!edge.follow_down || !reached[edge.parent]) continue;
+    entered[edge.child] = true;
+    if (!scanned_edge(graph, edge)) one_scan[edge.child] = false;
+  }
+  for (size_t t = 0; t < one_scan.size(); ++t) one_scan[t] = one_scan[t] && entered[t];
+  return one_scan;
+}
+
+std::string subset_start_whole_rows_sql(const SubsetGraph& graph, const SubsetStartRows& start,
+                                        const ExportPlan& plan) {
+  ExportPlan scan = plan;
+  scan.filter = start.where.empty() ? "" : "(" + start.where + ")";
+  for (const auto& value : graph.shapes[start.table].values) scan.select_list.push_back(value.sql);
+  return scan.sql();
+}
+
+std::string subset_whole_rows_sql(const SubsetGraph& graph, size_t table, const ExportPlan& plan,
+                                  const std::vector<const SubsetEdge*>& edges,
+                                  const std::vector<std::vector<std::vector<std::string>>>& keys) {
+  ExportPlan scan = plan;
+  scan.filter.clear();
+  for (size_t i = 0; i < edges.size(); ++i) {
+    scan.filter += (i ? " OR (" : "(") +
+                   scan_key_in_sql(graph, typed_columns(*graph.tables[table], edges[i]->child_columns), keys[i]);
+    if (!edges[i]->when.empty()) scan.filter += " AND (" + edges[i]->when + ")";
+    scan.filter += ")";
+  }
+  if (edges.empty()) scan.filter = "false";
+  for (const auto& value : graph.shapes[table].values) scan.select_list.push_back(value.sql);
+  return scan.sql();
 }
 
 std::string subset_parents_sql(const SubsetGraph& graph, const SubsetEdge& edge) {

@@ -157,3 +157,49 @@ TEST_CASE("edges into one table without an index on their columns are read toget
   CHECK_FALSE(scanned_edge(indexed, edge_named(indexed, "comment_post")));
   CHECK(scanned_edge(indexed, edge_named(indexed, "comment_author")));
 }
+
+TEST_CASE("a table only scans reach, and that leads nowhere, is read once, whole; keys match by = ANY on 14+") {
+  auto tables = blog();
+  Table like;
+  like.schema = "public";
+  like.name = "Like";
+  like.columns = {column("id", "integer", true), column("postId", "integer", true), column("userId", "integer", true)};
+  like.primary_key = {"id"};
+  like.foreign_keys = {{"like_post", {"postId"}, "public", "Post", {"id"}},
+                       {"like_user", {"userId"}, "public", "User", {"id"}}};
+  like.index_leading_columns = {"id", "userId"};  // rows reach it from posts, which are scanned
+  tables.push_back(like);
+  SubsetSpec spec;
+  spec.start = {{"public.Post", "", std::nullopt, ""}};
+  auto once = read_in_one_scan(resolve_subset(spec, pointers(tables)));
+  // User: a parent; Post: a start table and a parent; Comment: its own parent; Like: the index on
+  // userId does not count, since no row reaches User going down.
+  CHECK(once == std::vector<bool>{false, false, false, true});
+
+  spec.start = {{"public.User", "", std::nullopt, ""}};  // now rows reach Like through the index
+  CHECK(read_in_one_scan(resolve_subset(spec, pointers(tables)))[3] == false);
+  spec.start = {{"public.Post", "", std::nullopt, ""}};
+  spec.children = {{"public.Like", false, std::nullopt}};  // not followed: nothing reaches it
+  CHECK(read_in_one_scan(resolve_subset(spec, pointers(tables)))[3] == false);
+
+  spec.children.clear();
+  ExportPlan plan = plan_table(tables[3]);
+  plan.select_list[2] = "t.\"userId\" + 0";
+  for (bool hashed : {false, true}) {
+    SubsetGraph graph = resolve_subset(spec, pointers(tables), hashed);
+    const SubsetEdge& by_post = edge_named(graph, "like_post");
+    std::string sql = subset_whole_rows_sql(graph, 3, plan, {&by_post}, {{{"1"}, {"2"}}});
+    CAPTURE(sql);
+    // The plan's select list (named as the table's columns), then the subset values, in the plan's order.
+    CHECK(sql.starts_with(R"(SELECT t."id", t."postId", t."userId" + 0 AS "userId", t."id", t."postId", t."userId" )"
+                          R"(FROM ONLY "public"."Like" t WHERE ()"));
+    CHECK(sql.ends_with(R"() ORDER BY t."id")"));
+    if (hashed)
+      CHECK(sql.find(R"(t."postId" = ANY(E'{"1","2"}'::integer[]))") != std::string::npos);
+    else
+      CHECK(sql.find(R"((t."postId") IN (SELECT u.c0::integer)") != std::string::npos);
+    CHECK(subset_whole_rows_sql(graph, 3, plan, {&by_post}, {{}}).find("WHERE (false)") != std::string::npos);
+    CHECK(subset_start_whole_rows_sql(graph, graph.start[0], plan_table(tables[1])) ==
+          R"(SELECT t."id", t."authorId", t."id", t."authorId" FROM ONLY "public"."Post" t ORDER BY t."id")");
+  }
+}

@@ -348,3 +348,47 @@ TEST_CASE("subset: a citext reference spelled otherwise than its key is followed
              {{"public.author", {"Bob", "Ann"}}, {"public.topic", {"1", "2"}}, {"public.note", {"1", "2", "4"}}});
   check_imports(db, path);
 }
+
+TEST_CASE("subset: rows a scan reads whole carry the sql transforms, read with the rows looked up by key [db]") {
+  test::TestDatabase db;
+  db.exec(R"(
+    CREATE TABLE author (id int PRIMARY KEY, name text NOT NULL);
+    CREATE TABLE post (id int PRIMARY KEY, author_id int NOT NULL REFERENCES author, title text NOT NULL);
+    CREATE TABLE comment (id int PRIMARY KEY, post_id int NOT NULL REFERENCES post, body text NOT NULL);
+    CREATE TABLE pin (id int PRIMARY KEY, post_id int NOT NULL REFERENCES post);
+    CREATE TABLE block (id int PRIMARY KEY, previous_id int REFERENCES block, author_id int REFERENCES author);
+    INSERT INTO author VALUES (1, 'ann'), (2, 'bob'), (3, 'cy');
+    INSERT INTO post VALUES (10, 1, 'a1'), (11, 1, 'a2'), (20, 2, 'b1'), (30, 3, 'c1');
+    INSERT INTO comment VALUES (100, 10, 'first'), (101, 11, 'second'), (102, 20, 'third'), (103, 30, 'fourth');
+    INSERT INTO pin VALUES (1, 20), (2, 30);
+    INSERT INTO block VALUES (1, NULL, 2), (2, 1, 1), (3, 2, 1);
+  )");
+  // author 1 and its posts, comments and blocks are read whole by scans (no index on the
+  // references); pin 1 is a second start, whose post 20 (and author 2) come in as parents, by key.
+  SubsetSpec spec = start_at("public.author", "id = 1");
+  spec.start.push_back({"public.pin", "id = 1", std::nullopt, ""});
+  spec.parents = {{"public.block(previous_id)", "null_outside"}};
+  ExportOptions options;
+  options.source = {db.conninfo(), "test"};
+  options.progress = false;
+  options.subset = spec;
+  options.anonymize.rules = {{"public.author.name", {"sql", "upper(name)"}, {}},
+                             {"public.post.title", {"sql", "title || '!'"}, {}},
+                             {"public.comment.body", {"sql", "left(body, 2)"}, {}}};
+  for (int jobs : {1, 2}) {
+    CAPTURE(jobs);
+    options.jobs = jobs;
+    options.output = test::temp_path("subset-whole-" + std::to_string(jobs) + ".json");
+    run_export(options, [](const std::string&) {});
+    check_rows(read_rows(options.output, {{"public.author", {"id", "name"}},
+                                          {"public.post", {"id", "title"}},
+                                          {"public.comment", {"id", "body"}},
+                                          {"public.block", {"id", "previous_id"}}}),
+               {{"public.author", {"1,ANN", "2,BOB"}},
+                {"public.post", {"10,a1!", "11,a2!", "20,b1!"}},
+                {"public.comment", {"100,fi", "101,se"}},
+                {"public.pin", {"1"}},
+                {"public.block", {"2,NULL", "3,2"}}});  // block 1 is not in: block 2's reference is cut
+    check_imports(db, options.output);
+  }
+}

@@ -2,12 +2,15 @@
 // from the catalog before any row is read. Subsets and anonymization rewrite it; no server needed.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "pgtote/schema_model.h"
 
 namespace pgtote {
+
+class RowSpool;
 
 struct ExportPlan {
   const Table* table = nullptr;
@@ -16,6 +19,9 @@ struct ExportPlan {
   std::vector<std::string> select_list;
   std::string filter;    // an SQL condition over `t`; empty: every row
   std::string order_by;  // the stable row order, over `t`'s own columns (never the select list's)
+  // Rows already read (a subset's scans return whole rows), written first, in the order read;
+  // sql() reads the others.
+  std::shared_ptr<RowSpool> rows_read;
 
   // SELECT <select_list> FROM [ONLY] "schema"."name" t [WHERE filter] ORDER BY <order_by>, for
   // COPY (...) TO STDOUT.

@@ -1,9 +1,11 @@
 // The rows a subset exports, found inside the export's one snapshot with plain SELECTs (no
 // temporary tables, no writes: the source may be a read-only standby), then written into the
-// export plans as filters. Only keys are held in memory: each row's identity and edge columns.
+// export plans as filters. Only keys are held in memory: each row's identity and edge columns; the
+// rows of a table read in one scan go whole to a temporary file, for the export to write.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +14,7 @@
 
 #include "pgtote/export_plan.h"
 #include "pgtote/pg_conn.h"
+#include "pgtote/row_spool.h"
 #include "pgtote/subset_graph.h"
 #include "pgtote/subset_record.h"
 
@@ -24,6 +27,10 @@ struct SubsetTableRows {
   // Why rows are in: "start", "child of public.User", "parent of public.Comment", with the number
   // of rows that came in first that way, in the order first seen.
   std::vector<std::pair<std::string, uint64_t>> reasons;
+  // The rows a scan read whole (start rows without a limit, children found by scanned edges), as
+  // the plan's select list gives them; whole[i] tells whether rows[i] is one of them.
+  std::shared_ptr<RowSpool> whole_rows;
+  std::vector<bool> whole;
 };
 
 struct SubsetRows {
@@ -31,12 +38,13 @@ struct SubsetRows {
 };
 
 // The start rows; their descendants through every edge followed downward; then every included
-// row's parents, transitively (rows pulled in only as parents pull in no children).
-SubsetRows find_subset_rows(Connection& connection, const SubsetGraph& graph);
+// row's parents, transitively (rows pulled in only as parents pull in no children). `plans` (as
+// SubsetGraph::tables) give the select list of the tables read whole.
+SubsetRows find_subset_rows(Connection& connection, const SubsetGraph& graph, const std::vector<ExportPlan>& plans);
 
-// Narrows each plan (as SubsetGraph::tables) to its subset rows, and exports each null_outside
-// reference whose parent is not in the subset as NULL. Returns those cuts, one per foreign key
-// that cut any row.
+// Narrows each plan (as SubsetGraph::tables) to its subset rows: those read whole become its
+// rows_read, the others its filter. Exports each null_outside reference whose parent is not in the
+// subset as NULL. Returns those cuts, one per foreign key that cut any row.
 std::vector<SubsetCut> apply_subset(std::vector<ExportPlan>& plans, const SubsetGraph& graph, const SubsetRows& rows);
 
 // The values of an encoded row (SubsetTableRows::rows); nullopt for NULL.

@@ -49,10 +49,14 @@ struct SubsetGraph {
   std::vector<SubsetTableShape> shapes;
   std::vector<SubsetStartRows> start;
   std::vector<SubsetEdge> edges;
+  // The server hashes `x = ANY(array)` (PostgreSQL 14+): a scan matching one-column keys uses it,
+  // which the planner can run in parallel, where `x IN (SELECT unnest(...))` ORed with another
+  // edge's becomes a hashed subplan on one process. Older servers compare with each element.
+  bool hashed_arrays = false;
 };
 
 // Throws Error(usage) naming the first name that matches no exported table, column or foreign key.
-SubsetGraph resolve_subset(const SubsetSpec& spec, const std::vector<const Table*>& tables);
+SubsetGraph resolve_subset(const SubsetSpec& spec, const std::vector<const Table*>& tables, bool hashed_arrays = false);
 
 // SELECT of a start table's values: WHERE <where> ORDER BY <order_by or stable key> LIMIT <limit>.
 std::string subset_start_sql(const SubsetGraph& graph, const SubsetStartRows& start);
@@ -69,6 +73,20 @@ bool scanned_edge(const SubsetGraph& graph, const SubsetEdge& edge);
 // limited per parent): the parent values of each edge bound as text arrays, one per edge column,
 // numbered on from $1 in the order of `edges`.
 std::string subset_children_sql(const SubsetGraph& graph, const std::vector<const SubsetEdge*>& edges);
+// Per table: no edge leads up to it, no start row is in it, no null_outside reference leaves it,
+// and rows reach it going down only through scanned edges. Its rows are then all found by one
+// scan, once every other table's rows are, so that scan returns whole rows and the export does
+// not read the table again.
+std::vector<bool> read_in_one_scan(const SubsetGraph& graph);
+// SELECT of `plan`'s select list then the start table's subset values, for the start rows (which
+// have no limit) in the plan's order.
+std::string subset_start_whole_rows_sql(const SubsetGraph& graph, const SubsetStartRows& start, const ExportPlan& plan);
+// SELECT of `plan`'s select list then the table's subset values (its SubsetTableShape), in the
+// plan's order, for the rows matching any of `edges` (into the plan's table, as scanned_edge) with
+// the parent keys `keys[i]` of edges[i] inlined as literals: for COPY, which binds no parameters.
+std::string subset_whole_rows_sql(const SubsetGraph& graph, size_t table, const ExportPlan& plan,
+                                  const std::vector<const SubsetEdge*>& edges,
+                                  const std::vector<std::vector<std::vector<std::string>>>& keys);
 // SELECT of the parent's values whose referenced columns match the child values bound as text
 // arrays ($1 per edge column).
 std::string subset_parents_sql(const SubsetGraph& graph, const SubsetEdge& edge);
