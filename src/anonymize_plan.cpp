@@ -3,6 +3,7 @@
 // reference to NULL. Every problem is collected and reported together, before any row is read.
 #include "pgtote/anonymize_plan.h"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <set>
@@ -83,11 +84,33 @@ class Planner {
     }
   }
 
+  // A reference read after its key's table looks its outputs up; the tables that still claim
+  // outputs of one domain must be read in a fixed order.
+  static void order_claims(AnonymizePlan& plan) {
+    std::map<std::string, size_t> key_table;  // unique domain -> the table of its own column
+    for (size_t t = 0; t < plan.tables.size(); ++t)
+      for (const auto& column : plan.tables[t].columns)
+        if (!column.unique_domain.empty() && column.unique_domain == column.name) key_table[column.unique_domain] = t;
+    plan.read_after.assign(plan.tables.size(), {});
+    std::map<std::string, std::set<size_t>> claiming;
+    for (size_t t = 0; t < plan.tables.size(); ++t)
+      for (auto& column : plan.tables[t].columns) {
+        if (column.unique_domain.empty()) continue;
+        auto key = key_table.find(column.unique_domain);
+        if (column.unique_domain != column.name && key != key_table.end() && key->second < t) {
+          column.looks_up = true;
+          auto& after = plan.read_after[t];
+          if (std::find(after.begin(), after.end(), key->second) == after.end()) after.push_back(key->second);
+        } else {
+          claiming[column.unique_domain].insert(t);
+        }
+      }
+    for (const auto& [domain, tables] : claiming) plan.shared_domains |= tables.size() > 1;
+  }
+
   AnonymizePlan run() {
     AnonymizePlan plan;
     if (spec_.empty() && spec_.keep.empty() && !spec_.strict) return plan;
-    std::set<std::string> domain_tables_seen;
-    std::map<std::string, std::set<size_t>> domain_tables;
     std::vector<std::string> missing;
     for (size_t t = 0; t < tables_.size(); ++t) {
       const Table& table = *tables_[t];
@@ -97,7 +120,6 @@ class Planner {
         out.columns.push_back(r.plan);
         const Column& column = table.columns[c];
         std::string name = column_name(table.schema, table.name, column.name);
-        if (!r.plan.unique_domain.empty()) domain_tables[r.plan.unique_domain].insert(t);
         if (r.plan.kind != TransformKind::keep) {
           std::string transform = transform_kind_name(r.plan.kind);
           if (!r.explicit_rule && !column.generated.empty()) transform += " (generated)";
@@ -108,7 +130,7 @@ class Planner {
       }
       plan.tables.push_back(std::move(out));
     }
-    for (const auto& [domain, tables] : domain_tables) plan.shared_domains |= tables.size() > 1;
+    order_claims(plan);
     if (spec_.salt.empty() && salted_)
       problems_.push_back(
           "the salt is empty: set one (salt: ${PGTOTE_SALT}), or hashes and fakes can be recomputed "

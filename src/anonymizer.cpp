@@ -89,6 +89,11 @@ std::string Anonymizer::derive(const ColumnAnonymization& column, Domain* domain
   for (uint32_t attempt = 0; attempt < max_attempts; ++attempt) {
     std::string candidate = transforms_.apply(column.kind, column.shape, input, attempt);
     std::lock_guard lock(domain->mutex);
+    if (column.looks_up) {  // the key's table is read: its value claimed its output, or it has none
+      auto it = domain->owner.find(fingerprint(candidate));
+      if (it == domain->owner.end() || it->second == input_print) return candidate;
+      continue;
+    }
     auto [it, claimed] = domain->owner.try_emplace(fingerprint(candidate), input_print);
     if (claimed || it->second == input_print) return candidate;
   }

@@ -142,12 +142,14 @@ struct Spool {
 
 // -j N: N connections read tables at once, all in the transaction snapshot of `main`
 // (pg_export_snapshot / SET TRANSACTION SNAPSHOT). Each table goes to a spool; the spools are
-// appended in dependency order, so the file is byte-identical to a one-connection export.
-// Returns false, having written nothing, when no second connection can be opened (the caller
-// then reads one table at a time).
+// appended in dependency order, so the file is byte-identical to a one-connection export. A table
+// whose anonymized references look up outputs waits for their keys' tables (`anonymize_order`,
+// AnonymizePlan::read_after). Returns false, having written nothing, when no second connection can be opened (the
+// caller then reads one table at a time).
 bool export_in_parallel(Connection& main, const std::string& snapshot, const ExportOptions& options,
-                        const std::vector<ExportPlan>& tables, const Anonymizer* anonymizer, OutputFile& file,
-                        ExportResult& result, const std::function<void(const std::string&)>& notify) {
+                        const std::vector<ExportPlan>& tables, const Anonymizer* anonymizer,
+                        const std::vector<std::vector<size_t>>& anonymize_order, OutputFile& file, ExportResult& result,
+                        const std::function<void(const std::string&)>& notify) {
   if (snapshot.find_first_not_of("0123456789ABCDEF-") != std::string::npos)
     throw Error(ExitCode::database, "unexpected snapshot id from the server: " + snapshot);
   std::vector<Connection> helpers;
@@ -186,7 +188,10 @@ bool export_in_parallel(Connection& main, const std::string& snapshot, const Exp
     for (size_t i = next++; i < tables.size() && !abort; i = next++) {
       Spool& spool = spools[i];
       {
-        std::lock_guard lock(mutex);
+        std::unique_lock lock(mutex);
+        if (anonymizer && i < anonymize_order.size())  // its references take outputs these tables claim
+          for (size_t before : anonymize_order[i]) finished.wait(lock, [&] { return spools[before].done || abort; });
+        if (abort) break;
         reading.push_back(i);
         show_tables();
       }
@@ -340,8 +345,9 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
   if (jobs > 1 && anonymize.shared_domains) {
     if (options.jobs_asked)
       notify(
-          "anonymize: a unique column's transform is shared with the columns that reference it; reading one "
-          "table at a time keeps its collision resolution in a fixed order");
+          "anonymize: a unique column's outputs are claimed from several tables (a reference read before its "
+          "key's table, or whose key's table is not exported); reading one table at a time keeps its collision "
+          "resolution in a fixed order");
     jobs = 1;
   }
 
@@ -381,9 +387,9 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
   writer.begin(header, tables, selected.order.components);
 
   auto export_started = std::chrono::steady_clock::now();
-  bool parallel =
-      jobs > 1 && tables.size() > 1 && !shared_snapshot.empty() &&
-      export_in_parallel(connection, shared_snapshot, options, plans.plans, anonymizer.get(), file, result, notify);
+  bool parallel = jobs > 1 && tables.size() > 1 && !shared_snapshot.empty() &&
+                  export_in_parallel(connection, shared_snapshot, options, plans.plans, anonymizer.get(),
+                                     anonymize.read_after, file, result, notify);
   if (parallel) {
     writer.continue_after(tables.size());
   } else {

@@ -74,6 +74,15 @@ TEST_CASE("plan: first matching rule wins, references follow their key's transfo
   CHECK(post[1].follows == "public.User.id");
   CHECK(post[1].unique_domain == "public.User.id");
   CHECK(post[2].kind == TransformKind::null);  // a nullable reference may be nulled by its own rule
+  // Post is read after User: its reference takes the outputs User's ids claimed, and claims none,
+  // so the two tables may be read at once, Post once User is done.
+  CHECK(post[1].looks_up);
+  CHECK_FALSE(user[0].looks_up);
+  CHECK(plan.read_after == std::vector<std::vector<size_t>>{{}, {0}, {}});
+  CHECK_FALSE(plan.shared_domains);
+  // A reference read before its key's table claims outputs too: one table at a time.
+  plan = plan_anonymization(spec, {&schema.post, &schema.user, &schema.comment});
+  CHECK_FALSE(plan.tables[0].columns[1].looks_up);
   CHECK(plan.shared_domains);
   REQUIRE(plan.notes.size() == 1);
   CHECK(plan.notes[0].find("public.Nothing.*") != std::string::npos);

@@ -158,7 +158,7 @@ TEST_CASE("edges into one table without an index on their columns are read toget
   CHECK(scanned_edge(indexed, edge_named(indexed, "comment_author")));
 }
 
-TEST_CASE("a table only scans reach, and that leads nowhere, is read once, whole; keys match by = ANY on 14+") {
+TEST_CASE("a table only scans reach, and that leads nowhere, is read once, whole, and keys match by = ANY on 14+") {
   auto tables = blog();
   Table like;
   like.schema = "public";

@@ -392,3 +392,39 @@ TEST_CASE("subset: rows a scan reads whole carry the sql transforms, read with t
     check_imports(db, options.output);
   }
 }
+
+TEST_CASE("subset: null_outside on a two-column reference cuts both columns, only where the parent is out [db]") {
+  test::TestDatabase db;
+  db.exec(R"(
+    CREATE TABLE node (tenant int, id int, prev_tenant int, prev_id int, PRIMARY KEY (tenant, id),
+                       FOREIGN KEY (prev_tenant, prev_id) REFERENCES node (tenant, id));
+    CREATE TABLE job (id int PRIMARY KEY, tenant int NOT NULL, node_id int NOT NULL,
+                      FOREIGN KEY (tenant, node_id) REFERENCES node (tenant, id));
+    INSERT INTO node VALUES (1, 1, NULL, NULL), (1, 2, 1, 1), (1, 3, 1, 2), (2, 1, 1, 3), (2, 2, 2, 1);
+    INSERT INTO job VALUES (1, 1, 3), (2, 2, 2), (3, 1, 1);
+  )");
+  std::string path = test::temp_path("subset-cut-two.json");
+  SubsetSpec spec = start_at("public.job", "id = 2");
+  export_subset(db, spec, path);  // without the rule, the chain is followed to its start
+  check_rows(read_rows(path, {{"public.node", {"tenant", "id"}}}),
+             {{"public.job", {"2"}}, {"public.node", {"2,2", "2,1", "1,3", "1,2", "1,1"}}});
+
+  spec.parents = {{"public.node(prev_tenant, prev_id)", "null_outside"}};
+  spec.start = {{"public.job", "id IN (1, 2)", std::nullopt, ""}};  // nodes (1,3) and (2,2) are in
+  export_subset(db, spec, path);
+  SnapshotInfo info;
+  check_rows(read_rows(path, {{"public.node", {"tenant", "id", "prev_tenant", "prev_id"}}}, &info),
+             {{"public.job", {"1", "2"}}, {"public.node", {"1,3,NULL,NULL", "2,2,NULL,NULL"}}});
+  CHECK(info.subset.find(R"("columns":["prev_tenant","prev_id"],"rows":2)") != std::string::npos);
+  check_imports(db, path);
+
+  spec.parents = {{"public.job(tenant, node_id)", "null_outside"}};  // NOT NULL columns: refused
+  try {
+    export_subset(db, spec, path);
+    FAIL("expected a usage error");
+  } catch (const Error& e) {
+    CHECK(e.code() == ExitCode::usage);
+    CHECK(std::string(e.what()).find("column \"tenant\" is NOT NULL, so the reference cannot be cut") !=
+          std::string::npos);
+  }
+}

@@ -32,6 +32,10 @@ struct ColumnAnonymization {
   // with (the column itself, or the key it references); empty: no collision bookkeeping.
   std::string unique_domain;
   std::string follows;  // "schema.table.column" of the key column this one references, when inherited
+  // A reference (unique_domain is another column's) in a table read after its key's table: it
+  // takes the output its key's value claimed, and claims none itself, so its outputs do not depend
+  // on the order in which tables are read.
+  bool looks_up = false;
 };
 
 struct TableAnonymization {
@@ -43,8 +47,11 @@ struct AnonymizePlan {
   std::vector<TableAnonymization> tables;  // one per table, in the order given
   std::vector<AnonymizedColumn> transformed;
   std::vector<std::string> notes;  // rules and keep patterns that matched no column
-  // A unique domain spans several tables: collisions are resolved in first-seen order, so the
-  // export reads one table at a time to keep that order fixed.
+  // Per table: the earlier tables whose outputs its looks_up columns take; read once they are.
+  std::vector<std::vector<size_t>> read_after;
+  // A unique domain's outputs are claimed from several tables (a reference read before its key's
+  // table, or whose key's table is not exported): collisions are resolved in first-seen order, so
+  // the export reads one table at a time to keep that order fixed.
   bool shared_domains = false;
 };
 
