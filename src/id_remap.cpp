@@ -181,6 +181,32 @@ std::string IdRemap::fresh_ids(const Remapped& r, std::vector<std::optional<std:
          x + " END";
 }
 
+// Snapshot rows with one business key would all become the one target row that has it (the key is
+// unique in the target, not always in the source): refused, naming them, before their ids repeat
+// in the stage (where the key check could only count them).
+void IdRemap::check_matched_once(const Remapped& r) {
+  const TablePlan& plan = session_.plans[r.plan];
+  std::string key;
+  for (const auto& c : r.rule->columns)
+    key += (key.empty() ? "" : " || ', ' || ") + quote_literal(c + "=") + " || coalesce(" + col("t", c) +
+           "::text, 'NULL')";
+  Result twice = session_.connection.exec(
+      "SELECT count(*) OVER (), m.target_id::text, string_agg(m.snapshot_id::text, ', ' ORDER BY m.snapshot_id), "
+      "min(" +
+      key + ") FROM pg_temp." + quote_ident(r.map) + " m JOIN " + table_ref(*plan.target) + " t ON " + col("t", r.id) +
+      " = m.target_id WHERE m.how = 'key' GROUP BY m.target_id HAVING count(*) > 1 ORDER BY m.target_id LIMIT " +
+      std::to_string(example_limit));
+  if (twice.rows() == 0) return;
+  std::string rows;
+  for (int i = 0; i < twice.rows(); ++i)
+    rows += "; snapshot rows " + r.id + " " + twice.text(i, 2) + " all match target row " + r.id + " " +
+            twice.text(i, 1) + " (" + twice.text(i, 3) + ")";
+  throw Error(ExitCode::bad_snapshot, "match " + r.rule->qualified_name() + " on " + r.rule->describe() + ": " +
+                                          twice.text(0, 0) + " target row(s) would each take several snapshot rows" +
+                                          rows + "; a target row can be only one of them: make " + r.rule->describe() +
+                                          " unique in the source (fix or merge those rows), or match on more columns");
+}
+
 // snapshot id -> target id: by business key, then by the persistent mapping (a row an earlier
 // import of this source inserted, still in the target and not taken), then fresh.
 void IdRemap::build_map(Remapped& r) {
@@ -195,6 +221,7 @@ void IdRemap::build_map(Remapped& r) {
     for (const auto& c : r.rule->columns) on += (on.empty() ? "" : " AND ") + col("t", c) + " = " + col("s", c);
     connection.exec("INSERT INTO " + map + " SELECT " + sid + ", " + tid + ", 'key' FROM " + stage + " s JOIN " +
                     target + " t ON " + on);
+    check_matched_once(r);
   }
   if (map_exists_) {
     std::vector<std::optional<std::string>> params{plan.target->qualified_name()};
@@ -268,8 +295,10 @@ std::vector<std::string> IdRemap::prepare_mapping() {
   const std::string& schema = session_.options.match_map_schema;
   if (uint64_t n = upgrade_match_map(connection, schema))
     notes.push_back(match_map_table(schema) + " was made by an earlier pgtote, keyed by the source database's name " +
-                    "alone: its " + std::to_string(n) + " entries are kept as entries of sources known by name only" +
-                    (session_.options.dry_run ? " (the dry run rolls the upgrade back)" : ""));
+                    "alone: this import adds the source identity's columns in its transaction" +
+                    (session_.options.dry_run ? " (the dry run rolls that back)" : "") + ", and its " +
+                    std::to_string(n) + (n == 1 ? " entry becomes an entry" : " entries become entries") +
+                    " of a source known by name only");
   if (!source_.identified()) return notes;
   std::set<std::string> tables;
   for (const auto& r : remapped_) tables.insert(session_.plans[r.plan].target->qualified_name());

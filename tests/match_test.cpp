@@ -418,3 +418,32 @@ TEST_CASE("match rules refuse --continue-on-error, and a quote in match_map_sche
   CHECK(dp.prod.query_value("SELECT obj_description('\"x''; DROP TABLE users; --\".match_map'::regclass)")
             .find("DROP SCHEMA \"x'; DROP TABLE users; --\" CASCADE") != std::string::npos);
 }
+
+TEST_CASE("snapshot rows that meet on one target row under a match key are named, with what to do [db]") {
+  test::TestDatabase dev, prod;
+  // Dev never made email unique; prod did. Labels have no primary key: their match key is the key.
+  dev.exec(
+      "CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL, name text);"
+      "INSERT INTO users (email, name) VALUES ('alice@example.com', 'Alice'), ('bob@example.com', 'Bob'), "
+      "('alice@example.com', 'Alice again');"
+      "CREATE TABLE labels (code text NOT NULL, note text); INSERT INTO labels VALUES ('a', 'one'), ('b', 'two'), "
+      "('a', 'three')");
+  prod.exec(
+      "CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL UNIQUE, name text);"
+      "INSERT INTO users (email, name) VALUES ('zed@example.com', 'Zed'), ('alice@example.com', 'Alice');"
+      "CREATE TABLE labels (code text NOT NULL UNIQUE, note text)");
+  std::string snapshot = test::temp_path("twice.json");
+  test::export_database(dev, snapshot);
+  auto r = run_pgtote({"import", snapshot, "--target", prod.conninfo(), "--match", "users=email", "--dry-run"});
+  CHECK(r.exit_code == 6);  // bad_snapshot, as every duplicated key
+  CHECK_MESSAGE(r.err.find("match public.users on email: 1 target row(s) would each take several snapshot rows; "
+                           "snapshot rows id 1, 3 all match target row id 2 (email=alice@example.com); a target row "
+                           "can be only one of them: make email unique in the source") != std::string::npos,
+                r.err);
+  r = run_pgtote({"import", snapshot, "--target", prod.conninfo(), "--match", "labels=code", "-t", "public.labels"});
+  CHECK(r.exit_code == 6);  // bad_snapshot, as every duplicated key
+  CHECK_MESSAGE(r.err.find("holds 1 duplicated values of its key (match key (code)); code = a in rows 1, 2; those rows "
+                           "would all be the one target row with that key") != std::string::npos,
+                r.err);
+  CHECK(prod.query_value("SELECT count(*) FROM users") == "2");
+}

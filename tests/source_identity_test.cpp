@@ -300,7 +300,7 @@ TEST_CASE("a snapshot without source identity imports by name; an earlier pgtote
   said = notes_on(upgraded, "earlier pgtote");
   REQUIRE(said.size() == 2);  // the snapshot's, and the table's
   CHECK(said[1].find("match_map\" was made by an earlier pgtote") != std::string::npos);
-  CHECK(said[1].find("its 4 entries are kept") != std::string::npos);
+  CHECK(said[1].find("its 4 entries become entries of a source known by name only") != std::string::npos);
 
   // The same rows exported by this pgtote: its identity cannot know the name-only entries are its
   // own, so the import blocks and says how to claim or forget them.

@@ -50,6 +50,7 @@ class IdRemap {
   void rewrite_stage(size_t plan, const std::vector<ColumnRef>& columns);
   void check_mapped(const ColumnRef& column, const Source& source);
   void build_map(Remapped& r);
+  void check_matched_once(const Remapped& r);
   std::string fresh_ids(const Remapped& r, std::vector<std::optional<std::string>>& params, std::string& shown);
   void count(const Remapped& r);
   std::vector<std::string> prepare_mapping();

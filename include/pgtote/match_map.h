@@ -27,8 +27,8 @@ bool match_map_exists(Connection& connection, const std::string& schema);
 void ensure_match_map(Connection& connection, const std::string& schema);
 // A table made by an earlier pgtote, keyed by the source's name alone (no source_system_identifier
 // column), gets the identity columns and keys, in the caller's transaction; its entries become
-// name-only ones. Returns the number of entries so upgraded; 0 (nothing done) for a current table
-// or none. Throws Error(database) with what to do when the role may not alter it.
+// name-only ones. Returns the number of entries so upgraded (0 also for a current table, or none). Throws
+// Error(database) with what to do when the role may not alter it.
 uint64_t upgrade_match_map(Connection& connection, const std::string& schema);
 
 // The entries of `source` in the mapping aliased `alias`, as an SQL condition whose values are
