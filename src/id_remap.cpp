@@ -347,7 +347,18 @@ std::vector<std::string> IdRemap::remap(const SourceIdentity& source) {
   std::sort(remapped_.begin(), remapped_.end(), [](const Remapped& a, const Remapped& b) { return a.plan < b.plan; });
   std::vector<ColumnRef> ids;
   for (const auto& r : remapped_) ids.push_back({r.plan, r.id});
-  sources_ = find_id_sources(ids, reference_edges(session_, session_.options.virtual_foreign_keys));
+  std::vector<IdEdge> unfollowed;
+  sources_ = find_id_sources(ids, reference_edges(session_, session_.options.virtual_foreign_keys), &unfollowed);
+  if (!unfollowed.empty()) {  // its values would keep the snapshot's ids, naming other rows
+    const IdEdge& e = unfollowed.front();
+    throw Error(ExitCode::usage,
+                "virtual foreign key " + session_.plans[e.child].snapshot.qualified_name() + "(" + e.column + ") -> " +
+                    session_.plans[e.parent].snapshot.qualified_name() + "(" + e.parent_column + ") when " + e.when +
+                    ": its parent column is itself a reference only under a condition (a virtual key with when), so "
+                    "which remapped table a value names is not known from this row; declare the virtual keys from " +
+                    session_.plans[e.child].snapshot.qualified_name() + "(" + e.column +
+                    ") straight to the remapped tables, each with a when on this table's columns");
+  }
   // Stages are fresh temporary tables: without statistics the joins below are planned blind.
   // Only the columns the joins use: a wide stage's other columns (jsonb, text) cost most to sample.
   std::map<size_t, std::set<std::string>> involved;

@@ -186,7 +186,8 @@ TEST_CASE("id sources: keys, self-references, composite keys through keys made o
                                {5, "owner_id", 1, "id", "owner_type = 'user'"},
                                {6, "x", 5, "owner_id", "kind = 'a'"},  // a condition onto a condition
                                {4, "id", 4, "id", ""}};
-  auto sources = find_id_sources({{0, "id"}, {1, "id"}, {4, "id"}}, edges);
+  std::vector<IdEdge> unfollowed;
+  auto sources = find_id_sources({{0, "id"}, {1, "id"}, {4, "id"}}, edges, &unfollowed);
   auto of = [&](size_t plan, const std::string& column) {
     std::string out;
     auto it = sources.find({plan, column});
@@ -202,6 +203,9 @@ TEST_CASE("id sources: keys, self-references, composite keys through keys made o
   CHECK(of(4, "id") == "2 ");
   CHECK(of(5, "owner_id") == "2?owner_type = 'comment' 1?owner_type = 'user' ");
   CHECK(of(6, "x") == "");
+  REQUIRE(unfollowed.size() == 1);  // said, for the import to refuse: its values would stay snapshot ids
+  CHECK(unfollowed[0].child == 6);
+  CHECK(unfollowed[0].parent_column == "owner_id");
 }
 
 TEST_CASE(
@@ -446,4 +450,19 @@ TEST_CASE("snapshot rows that meet on one target row under a match key are named
                            "would all be the one target row with that key") != std::string::npos,
                 r.err);
   CHECK(prod.query_value("SELECT count(*) FROM users") == "2");
+}
+
+TEST_CASE("a virtual key onto a polymorphic column is refused: its values would keep the snapshot's ids [db]") {
+  DevProd dp;
+  std::string rows_before = rows(dp.prod);
+  // badges.user_id declared onto attachments.owner_id, which only conditions make a reference.
+  auto chained = [](ImportOptions& o) {
+    o.virtual_foreign_keys.push_back({"public.badges(user_id)", "public.attachments(owner_id)", "label <> ''"});
+  };
+  CHECK_THROWS_WITH_AS(import(dp.prod, dp.snapshot, true, chained),
+                       doctest::Contains("virtual foreign key public.badges(user_id) -> public.attachments(owner_id) "
+                                         "when label <> '': its parent column is itself a reference only under a "
+                                         "condition"),
+                       Error);
+  CHECK(rows(dp.prod) == rows_before);
 }
