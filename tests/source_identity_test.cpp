@@ -173,7 +173,7 @@ TEST_CASE("the id mapping names a source by identity, else by name among the nam
         "source_system_identifier = '' AND source_database = E'o''k'");
 }
 
-TEST_CASE("the export records the source's identity; a role that may not read it is told so [db]") {
+TEST_CASE("the export records the source's identity, and a role that may not read it is told so [db]") {
   test::TestDatabase db;
   db.exec("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)");
   std::string path = test::temp_path("identified.json");
@@ -265,7 +265,8 @@ TEST_CASE("two sources with one database name keep two mappings: neither's new r
                         "\tpublic.posts\t1\t2\t") != std::string::npos);
 }
 
-TEST_CASE("a snapshot without source identity imports by name; an earlier pgtote's mapping table is upgraded [db]") {
+TEST_CASE(
+    "a snapshot without source identity imports by name, and an earlier pgtote's mapping table is upgraded [db]") {
   TwoSources two;
   std::string old_snapshot = with_source(two.first_snapshot, test::temp_path("old.json"),
                                          R"({"server_version":"15","database":"app_development"})");
