@@ -253,7 +253,13 @@ int inspect_command(const cxxopts::ParseResult& args) {
   std::cout << "snapshot:  " << path << "\n"
             << "format:    pgtote-snapshot version " << info.version << ", written by " << info.tool << "\n"
             << "exported:  " << info.exported_at << "\n"
-            << "source:    database " << info.database << ", PostgreSQL " << info.server_version << "\n";
+            << "source:    database " << info.database << ", PostgreSQL " << info.server_version << "\n"
+            << "identity:  "
+            << (info.system_identifier.empty() || info.database_oid.empty()
+                    ? "none (written by an older pgtote, or by a role that may not run pg_control_system()): an "
+                      "import with match rules keys its id mapping by the database name"
+                    : "system " + info.system_identifier + ", database oid " + info.database_oid)
+            << "\n";
   if (!info.subset.empty()) std::cout << "subset:    " << info.subset << "\n";
   std::vector<bool> filtered(info.order.size(), false);
   if (!info.filtered_by_row_security.empty()) {
@@ -518,9 +524,12 @@ int map_command(const cxxopts::ParseResult& args) {
     return 0;
   }
   auto entries = read_match_map(connection, schema);
-  std::cout << "source\ttable\tsnapshot key\ttarget key\trecorded at\n";
+  // A source known by name only (an older snapshot's) shows "-" for the identity it lacks.
+  auto shown = [](const std::string& value, const char* unknown) { return value == unknown ? "-" : value; };
+  std::cout << "source system\tsource database oid\tsource database\ttable\tsnapshot key\ttarget key\trecorded at\n";
   for (const auto& e : entries)
-    std::cout << e.source_database << "\t" << e.table << "\t" << e.snapshot_key << "\t" << e.target_key << "\t"
+    std::cout << shown(e.source_system_identifier, "") << "\t" << shown(e.source_database_oid, "0") << "\t"
+              << e.source_database << "\t" << e.table << "\t" << e.snapshot_key << "\t" << e.target_key << "\t"
               << e.recorded_at << "\n";
   std::cerr << entries.size() << " mapped row" << (entries.size() == 1 ? "" : "s") << " in " << schema
             << ".match_map (DROP SCHEMA " << schema << " CASCADE forgets them)\n";

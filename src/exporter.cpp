@@ -25,6 +25,7 @@
 #include "pgtote/row_security.h"
 #include "pgtote/row_spool.h"
 #include "pgtote/snapshot_writer.h"
+#include "pgtote/source_identity.h"
 #include "pgtote/subset_closure.h"
 #include "pgtote/subset_graph.h"
 
@@ -362,10 +363,14 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
   OutputFile file(result.path);
   SnapshotWriter writer([&file](std::string_view bytes) { file.write(bytes); });
 
+  SourceIdentityRead source = read_source_identity(connection);
+  if (!source.note.empty()) notify(source.note);
   SnapshotHeader header{PGTOTE_VERSION,
                         format_time(std::time(nullptr), "%Y-%m-%dT%H:%M:%SZ", true),
                         connection.server_version(),
-                        connection.database(),
+                        source.identity.database,
+                        source.identity.system_identifier,
+                        source.identity.database_oid,
                         {},
                         plans.subset,
                         anonymizer != nullptr,

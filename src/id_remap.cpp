@@ -1,5 +1,5 @@
 // Remapping ids for tables with match rules; see id_remap.h. Every identifier comes from the
-// target's catalog and is quoted; the source's name and the sequences go as bound parameters.
+// target's catalog and is quoted; the source's identity and the sequences go as bound parameters.
 #include "pgtote/id_remap.h"
 
 #include <algorithm>
@@ -181,6 +181,32 @@ std::string IdRemap::fresh_ids(const Remapped& r, std::vector<std::optional<std:
          x + " END";
 }
 
+// Snapshot rows with one business key would all become the one target row that has it (the key is
+// unique in the target, not always in the source): refused, naming them, before their ids repeat
+// in the stage (where the key check could only count them).
+void IdRemap::check_matched_once(const Remapped& r) {
+  const TablePlan& plan = session_.plans[r.plan];
+  std::string key;
+  for (const auto& c : r.rule->columns)
+    key += (key.empty() ? "" : " || ', ' || ") + quote_literal(c + "=") + " || coalesce(" + col("t", c) +
+           "::text, 'NULL')";
+  Result twice = session_.connection.exec(
+      "SELECT count(*) OVER (), m.target_id::text, string_agg(m.snapshot_id::text, ', ' ORDER BY m.snapshot_id), "
+      "min(" +
+      key + ") FROM pg_temp." + quote_ident(r.map) + " m JOIN " + table_ref(*plan.target) + " t ON " + col("t", r.id) +
+      " = m.target_id WHERE m.how = 'key' GROUP BY m.target_id HAVING count(*) > 1 ORDER BY m.target_id LIMIT " +
+      std::to_string(example_limit));
+  if (twice.rows() == 0) return;
+  std::string rows;
+  for (int i = 0; i < twice.rows(); ++i)
+    rows += "; snapshot rows " + r.id + " " + twice.text(i, 2) + " all match target row " + r.id + " " +
+            twice.text(i, 1) + " (" + twice.text(i, 3) + ")";
+  throw Error(ExitCode::bad_snapshot, "match " + r.rule->qualified_name() + " on " + r.rule->describe() + ": " +
+                                          twice.text(0, 0) + " target row(s) would each take several snapshot rows" +
+                                          rows + "; a target row can be only one of them: make " + r.rule->describe() +
+                                          " unique in the source (fix or merge those rows), or match on more columns");
+}
+
 // snapshot id -> target id: by business key, then by the persistent mapping (a row an earlier
 // import of this source inserted, still in the target and not taken), then fresh.
 void IdRemap::build_map(Remapped& r) {
@@ -195,15 +221,19 @@ void IdRemap::build_map(Remapped& r) {
     for (const auto& c : r.rule->columns) on += (on.empty() ? "" : " AND ") + col("t", c) + " = " + col("s", c);
     connection.exec("INSERT INTO " + map + " SELECT " + sid + ", " + tid + ", 'key' FROM " + stage + " s JOIN " +
                     target + " t ON " + on);
+    check_matched_once(r);
   }
-  if (map_exists_)
+  if (map_exists_) {
+    std::vector<std::optional<std::string>> params{plan.target->qualified_name()};
+    std::string source = match_map_source_condition(source_, "mm", params);
     connection.exec("INSERT INTO " + map + " SELECT " + sid + ", " + tid + ", 'mapping' FROM " + stage + " s JOIN " +
-                        match_map_table(session_.options.match_map_schema) +
-                        " mm ON mm.source_database = $1 AND mm.table_name = $2 AND mm.snapshot_key = " + sid +
-                        "::text JOIN " + target + " t ON " + tid + " = mm.target_key::" + r.id_type +
-                        " WHERE NOT EXISTS (SELECT 1 FROM " + map + " m WHERE m.snapshot_id = " + sid +
-                        ") AND NOT EXISTS (SELECT 1 FROM " + map + " m WHERE m.target_id = " + tid + ")",
-                    {source_database_, plan.target->qualified_name()});
+                        match_map_table(session_.options.match_map_schema) + " mm ON " + source +
+                        " AND mm.table_name = $1 AND mm.snapshot_key = " + sid + "::text JOIN " + target + " t ON " +
+                        tid + " = mm.target_key::" + r.id_type + " WHERE NOT EXISTS (SELECT 1 FROM " + map +
+                        " m WHERE m.snapshot_id = " + sid + ") AND NOT EXISTS (SELECT 1 FROM " + map +
+                        " m WHERE m.target_id = " + tid + ")",
+                    params);
+  }
   std::vector<std::optional<std::string>> params;
   std::string shown;
   std::string fresh = fresh_ids(r, params, shown);
@@ -256,8 +286,41 @@ void IdRemap::build_map(Remapped& r) {
   session_.result.identity.push_back(std::move(identity));
 }
 
-void IdRemap::remap(const std::string& source_database) {
-  source_database_ = source_database;
+// The persistent mapping, before it is read: a table of an earlier pgtote gets the identity's
+// columns; entries recorded for this source's name without an identity block an identified
+// source, which cannot know whether they are its own (the user claims or forgets them).
+std::vector<std::string> IdRemap::prepare_mapping() {
+  std::vector<std::string> notes;
+  Connection& connection = session_.connection;
+  const std::string& schema = session_.options.match_map_schema;
+  if (uint64_t n = upgrade_match_map(connection, schema))
+    notes.push_back(match_map_table(schema) + " was made by an earlier pgtote, keyed by the source database's name " +
+                    "alone: this import adds the source identity's columns in its transaction" +
+                    (session_.options.dry_run ? " (the dry run rolls that back)" : "") + ", and its " +
+                    std::to_string(n) + (n == 1 ? " entry becomes an entry" : " entries become entries") +
+                    " of a source known by name only");
+  if (!source_.identified()) return notes;
+  std::set<std::string> tables;
+  for (const auto& r : remapped_) tables.insert(session_.plans[r.plan].target->qualified_name());
+  uint64_t count = 0;
+  for (const auto& [table, n] : name_only_entries(connection, schema, source_.database))
+    if (tables.count(table)) count += n;
+  if (count == 0) return notes;
+  session_.result.problems.push_back(
+      {match_map_table(schema),
+       "name-only mapping row",
+       count,
+       true,
+       "",
+       {"entries recorded for a source named \"" + source_.database +
+        "\" without its identity (by an earlier pgtote, or from a snapshot without one); this snapshot's source is " +
+        source_.describe() + ". If they came from this database, claim them: " + claim_name_only_sql(schema, source_) +
+        "; if not, forget them: " + forget_name_only_sql(schema, source_.database) + "; then import again"}});
+  return notes;
+}
+
+std::vector<std::string> IdRemap::remap(const SourceIdentity& source) {
+  source_ = source;
   for (const auto& [rule, shape] : rules_) {
     const TablePlan* staged = session_.staged_plan(rule->schema, rule->table);
     if (!staged) continue;  // not in this snapshot, or left out
@@ -284,7 +347,18 @@ void IdRemap::remap(const std::string& source_database) {
   std::sort(remapped_.begin(), remapped_.end(), [](const Remapped& a, const Remapped& b) { return a.plan < b.plan; });
   std::vector<ColumnRef> ids;
   for (const auto& r : remapped_) ids.push_back({r.plan, r.id});
-  sources_ = find_id_sources(ids, reference_edges(session_, session_.options.virtual_foreign_keys));
+  std::vector<IdEdge> unfollowed;
+  sources_ = find_id_sources(ids, reference_edges(session_, session_.options.virtual_foreign_keys), &unfollowed);
+  if (!unfollowed.empty()) {  // its values would keep the snapshot's ids, naming other rows
+    const IdEdge& e = unfollowed.front();
+    throw Error(ExitCode::usage,
+                "virtual foreign key " + session_.plans[e.child].snapshot.qualified_name() + "(" + e.column + ") -> " +
+                    session_.plans[e.parent].snapshot.qualified_name() + "(" + e.parent_column + ") when " + e.when +
+                    ": its parent column is itself a reference only under a condition (a virtual key with when), so "
+                    "which remapped table a value names is not known from this row; declare the virtual keys from " +
+                    session_.plans[e.child].snapshot.qualified_name() + "(" + e.column +
+                    ") straight to the remapped tables, each with a when on this table's columns");
+  }
   // Stages are fresh temporary tables: without statistics the joins below are planned blind.
   // Only the columns the joins use: a wide stage's other columns (jsonb, text) cost most to sample.
   std::map<size_t, std::set<std::string>> involved;
@@ -297,6 +371,8 @@ void IdRemap::remap(const std::string& source_database) {
     session_.connection.exec("ANALYZE " + stage_of(session_.plans[plan]) + " (" + list + ")");
   }
   map_exists_ = !remapped_.empty() && match_map_exists(session_.connection, session_.options.match_map_schema);
+  std::vector<std::string> notes;
+  if (map_exists_) notes = prepare_mapping();
   // Parents first: a business key made of references is rewritten before the table is matched.
   for (size_t i = 0; i < remapped_.size(); ++i) {
     for (const auto& c : remapped_[i].rule->columns) {
@@ -316,31 +392,40 @@ void IdRemap::remap(const std::string& source_database) {
   for (const auto& [column, sources] : sources_)
     if (!rewritten_.count(column)) by_stage[column.first].push_back(column);
   for (const auto& [plan, columns] : by_stage) rewrite_stage(plan, columns);
+  return notes;
 }
 
 void IdRemap::record() {
   if (remapped_.empty()) return;
   Connection& connection = session_.connection;
+  const std::string table = match_map_table(session_.options.match_map_schema);
   ensure_match_map(connection, session_.options.match_map_schema);
+  if (source_.identified()) {  // the name is informative: an identified source's follows a rename
+    std::vector<std::optional<std::string>> params{source_.database};
+    connection.exec("UPDATE " + table + " mm SET source_database = $1 WHERE " +
+                        match_map_source_condition(source_, "mm", params) + " AND mm.source_database <> $1",
+                    params);
+  }
   for (const auto& r : remapped_) {
     const TablePlan& plan = session_.plans[r.plan];
     // Only rows that are in the target now (a skipped row got no id there), and only entries that
     // are new or changed: a row matched through its entry, or one recorded as it is, is not
-    // written again (not even locked, as ON CONFLICT would).
-    std::string table = match_map_table(session_.options.match_map_schema);
-    connection.exec(
-        "INSERT INTO " + table +
-            " AS mm (source_database, table_name, snapshot_key, target_key) SELECT $1, $2, "
-            "m.snapshot_id::text, m.target_id::text FROM pg_temp." +
-            quote_ident(r.map) + " m WHERE m.how <> 'mapping' AND m.target_id IS NOT NULL AND NOT EXISTS " +
-            "(SELECT 1 FROM " + table +
-            " e WHERE e.source_database = $1 AND e.table_name = $2 AND e.snapshot_key = m.snapshot_id::text "
-            "AND e.target_key = m.target_id::text) AND EXISTS (SELECT 1 FROM " +
-            table_ref(*plan.target) + " t WHERE " + col("t", r.id) +
-            " = m.target_id) ON CONFLICT (source_database, table_name, snapshot_key) DO UPDATE SET "
-            "target_key = EXCLUDED.target_key, recorded_at = pg_catalog.now() WHERE mm.target_key <> "
-            "EXCLUDED.target_key",
-        {source_database_, plan.target->qualified_name()});
+    // written again (not even locked, as ON CONFLICT would). $1..$3: the source, $4: the table.
+    std::vector<std::optional<std::string>> params = match_map_source_values(source_);
+    params.push_back(plan.target->qualified_name());
+    std::string source = match_map_source_condition(source_, "e", params);
+    connection.exec("INSERT INTO " + table + " AS mm (" + match_map_source_columns +
+                        ", table_name, snapshot_key, target_key) SELECT $1, $2::pg_catalog.oid, $3, $4, "
+                        "m.snapshot_id::text, m.target_id::text FROM pg_temp." +
+                        quote_ident(r.map) + " m WHERE m.how <> 'mapping' AND m.target_id IS NOT NULL AND NOT EXISTS " +
+                        "(SELECT 1 FROM " + table + " e WHERE " + source +
+                        " AND e.table_name = $4 AND e.snapshot_key = m.snapshot_id::text "
+                        "AND e.target_key = m.target_id::text) AND EXISTS (SELECT 1 FROM " +
+                        table_ref(*plan.target) + " t WHERE " + col("t", r.id) + " = m.target_id) ON CONFLICT " +
+                        match_map_conflict_target(source_) +
+                        " DO UPDATE SET target_key = EXCLUDED.target_key, recorded_at = pg_catalog.now() WHERE "
+                        "mm.target_key <> EXCLUDED.target_key",
+                    params);
   }
 }
 

@@ -60,7 +60,8 @@ std::vector<IdEdge> reference_edges(const ImportSession& session, const std::vec
 }
 
 std::map<ColumnRef, std::vector<IdSource>> find_id_sources(const std::vector<ColumnRef>& remapped_ids,
-                                                           const std::vector<IdEdge>& edges) {
+                                                           const std::vector<IdEdge>& edges,
+                                                           std::vector<IdEdge>* unfollowed) {
   std::map<ColumnRef, std::vector<IdSource>> sources;
   for (size_t r = 0; r < remapped_ids.size(); ++r) sources[remapped_ids[r]].push_back({r, ""});
   for (bool changed = true; changed;) {
@@ -71,7 +72,14 @@ std::map<ColumnRef, std::vector<IdSource>> find_id_sources(const std::vector<Col
       if (from == to || parent == sources.end()) continue;
       std::vector<IdSource> found;
       for (const auto& p : parent->second) {
-        if (!p.when.empty() && !e.when.empty()) continue;  // two conditions: not followed
+        if (!p.when.empty() && !e.when.empty()) {  // two conditions: not followed
+          bool known = unfollowed && std::any_of(unfollowed->begin(), unfollowed->end(), [&](const IdEdge& u) {
+                         return u.child == e.child && u.column == e.column && u.parent == e.parent &&
+                                u.parent_column == e.parent_column && u.when == e.when;
+                       });
+          if (unfollowed && !known) unfollowed->push_back(e);
+          continue;
+        }
         found.push_back({p.remapped, e.when.empty() ? p.when : e.when});
       }
       for (auto& s : found) {

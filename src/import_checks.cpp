@@ -56,9 +56,26 @@ struct Checks {
   void check_keys_unique(const TablePlan& plan) {
     if (plan.key.empty()) return;
     Result r = connection.exec(import_sql::duplicate_keys(plan));
-    if (r.number(0, 0) > 0)
-      throw Error(ExitCode::bad_snapshot, "snapshot: table " + plan.snapshot.qualified_name() + " holds " +
-                                              r.text(0, 0) + " duplicated values of its key (" + plan.key_source + ")");
+    if (r.number(0, 0) == 0) return;
+    // Which values, in which snapshot rows: with a match key whose references were remapped, rows
+    // distinct in the snapshot may meet on one target row.
+    Result rows = connection.exec(import_sql::duplicate_key_rows(plan, example_limit));
+    std::string examples;
+    int key_size = static_cast<int>(plan.key.size());
+    for (int i = 0; i < rows.rows(); ++i) {
+      std::string values;
+      for (int c = 0; c < key_size; ++c)
+        values += (c ? ", " : "") + (rows.is_null(i, c) ? std::string("NULL") : rows.text(i, c));
+      examples += "; " + (key_size > 1 ? key_text(plan.key) : plan.key[0]) + " = " +
+                  (key_size > 1 ? "(" + values + ")" : values) + " in rows " + rows.text(i, key_size);
+    }
+    bool matched = plan.key_source.rfind("match key", 0) == 0;
+    throw Error(ExitCode::bad_snapshot,
+                "snapshot: table " + plan.snapshot.qualified_name() + " holds " + r.text(0, 0) +
+                    " duplicated values of its key (" + plan.key_source + ")" + examples +
+                    (matched ? "; those rows would all be the one target row with that key (references in the key "
+                               "are remapped first): make the key unique in the source, or match on more columns"
+                             : ""));
   }
 
   void check_not_null(const TablePlan& plan, TableImportStats& s) {
@@ -87,10 +104,10 @@ struct Checks {
       if (r.rows() == 0) continue;
       // A parent table the snapshot carries but this import leaves out (-t, -T, --skip-audit).
       auto it = session.plan_by_name.find({parent->schema, parent->name});
-      std::string where = it != session.plan_by_name.end() && plans[it->second].skipped
-                              ? "not in the target, and the snapshot's rows of it are left out (" +
-                                    plans[it->second].skip_reason + ")"
-                              : "neither in the snapshot nor in the target";
+      std::string where =
+          it != session.plan_by_name.end() && plans[it->second].skipped
+              ? "not in the target, and the snapshot's rows of it are left out (" + plans[it->second].skip_reason + ")"
+              : "neither in the snapshot nor in the target";
       std::vector<std::string> examples;
       for (int i = 0; i < r.rows(); ++i)
         examples.push_back("row " + r.text(i, 1) + ": " + assignment(fk->columns, r, i, 2) + " has no row in " +

@@ -156,6 +156,14 @@ std::string duplicate_keys(const TablePlan& plan) {
   return "SELECT count(*) FROM (SELECT 1 FROM " + stage(plan) + " GROUP BY " + keys + " HAVING count(*) > 1) d";
 }
 
+std::string duplicate_key_rows(const TablePlan& plan, int limit) {
+  std::string keys;
+  for (const auto& k : plan.key) keys += (keys.empty() ? "" : ", ") + column_of("s", k);
+  return "SELECT " + texts("s", plan.key).substr(2) + ", string_agg(" + row_number(plan, "s") +
+         "::text, ', ' ORDER BY " + row_number(plan, "s") + ") FROM " + stage(plan) + " s GROUP BY " + keys +
+         " HAVING count(*) > 1 ORDER BY " + keys + " LIMIT " + std::to_string(limit);
+}
+
 std::string null_counts(const TablePlan& plan, const std::vector<std::string>& columns) {
   std::string out = "SELECT ";
   for (size_t i = 0; i < columns.size(); ++i)

@@ -27,6 +27,7 @@
 #include "pgtote/sequence_watch.h"
 #include "pgtote/server_refusal.h"
 #include "pgtote/snapshot_reader.h"
+#include "pgtote/source_identity.h"
 #include "pgtote/stager.h"
 #include "pgtote/table_filter.h"
 
@@ -44,7 +45,7 @@ struct Importer : ImportSession {
   // Sequence positions before the first write of this run (or of the attempt before it).
   std::optional<SequencePositions>& sequences_before;
   std::optional<IdRemap> remap;         // tables with match rules
-  std::string source_database;          // the snapshot's, naming the source in the persistent id mapping
+  SourceIdentity source;                // the snapshot's, naming the source in the persistent id mapping
   bool subset_snapshot = false;         // --delete-missing deletes within the subset's scope only
   std::optional<KeyDeferral> deferral;  // foreign keys taken off empty tables until their rows are in
 
@@ -89,7 +90,13 @@ struct Importer : ImportSession {
   // file -> plan -> stage, one table at a time as the snapshot streams by.
   std::vector<std::vector<size_t>> stage_all() {
     SnapshotReader reader(options.snapshot_path);
-    source_database = reader.info().database;
+    source = {reader.info().system_identifier, reader.info().database_oid, reader.info().database};
+    if (!options.match.empty() && !source.identified())
+      notify("match rules: " + options.snapshot_path +
+             " has no source identity (written by an earlier pgtote, or by a role that may not run "
+             "pg_control_system()): its id mapping is the one kept for the database name \"" +
+             source.database +
+             "\" alone, shared by every such snapshot of a database of that name, whatever its server");
     subset_snapshot = !reader.info().subset.empty();
     if (options.delete_missing) check_delete_scope(reader.info(), options.subset_scope);
     if (options.require_anonymized) check_anonymized(reader.info(), options.snapshot_path);  // stdin: checked here
@@ -290,7 +297,8 @@ struct Importer : ImportSession {
     begin();
     if (!options.match.empty()) remap.emplace(*this);  // rules checked before any row is staged
     auto components = stage_all();
-    if (remap) remap->remap(source_database);
+    if (remap)
+      for (const auto& note : remap->remap(source)) notify(note);
     {
       Progress progress(options.progress);
       progress.start({"checking", "the staged rows", "", "set-based queries before any write"});

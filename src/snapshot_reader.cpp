@@ -242,6 +242,10 @@ const JsonValue* member(const std::map<std::string, JsonValue>& fields, const st
   return it == fields.end() ? nullptr : &it->second;
 }
 
+bool all_digits(const std::string& text) {
+  return !text.empty() && text.size() <= 20 && text.find_first_not_of("0123456789") == std::string::npos;
+}
+
 std::vector<std::string> string_list(const JsonValue* v) {
   std::vector<std::string> out;
   if (!v || v->type != JsonValue::Type::array) return out;
@@ -277,10 +281,20 @@ SnapshotReader::SnapshotReader(const std::string& path, size_t window) : impl_(s
             " to " + std::to_string(snapshot::format_version) + "); use a matching pgtote");
   if (auto* v = member(header, "tool")) info_.tool = field_string(*v);
   if (auto* v = member(header, "exported_at")) info_.exported_at = field_string(*v);
-  if (auto* source = member(header, "source")) {
+  if (auto* source = member(header, snapshot::source_key)) {
     auto fields = in.object_fields(*source, "\"source\"");
-    if (auto* v = member(fields, "server_version")) info_.server_version = field_string(*v);
-    if (auto* v = member(fields, "database")) info_.database = field_string(*v);
+    if (auto* v = member(fields, snapshot::source_server_version_key)) info_.server_version = field_string(*v);
+    if (auto* v = member(fields, snapshot::source_database_key)) info_.database = field_string(*v);
+    if (auto* v = member(fields, snapshot::source_system_identifier_key)) {
+      info_.system_identifier = field_string(*v);
+      if (v->type != JsonValue::Type::string || !all_digits(info_.system_identifier))
+        in.fail("\"source\".\"system_identifier\" is not a string of digits");
+    }
+    if (auto* v = member(fields, snapshot::source_database_oid_key)) {
+      info_.database_oid = v->raw;
+      if (v->type != JsonValue::Type::number || !all_digits(info_.database_oid))
+        in.fail("\"source\".\"database_oid\" is not a whole number");
+    }
   }
   auto read_names = [&](const char* key, std::vector<std::pair<std::string, std::string>>& out) {
     const JsonValue* list = member(header, key);

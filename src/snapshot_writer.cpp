@@ -122,12 +122,22 @@ void SnapshotWriter::begin(const SnapshotHeader& header, const std::vector<const
   out_.string("pgtote " + header.tool_version);
   out_.raw(",\"exported_at\":");
   out_.string(header.exported_at);
-  out_.raw(",\n\"source\":");
+  out_.raw(",\n\"");
+  out_.raw(snapshot::source_key);
+  out_.raw("\":");
   out_.start_object();
-  out_.key("server_version");
+  out_.key(snapshot::source_server_version_key);
   out_.string(header.server_version);
-  out_.key("database");
+  out_.key(snapshot::source_database_key);
   out_.string(header.database);
+  if (!header.system_identifier.empty()) {
+    out_.key(snapshot::source_system_identifier_key);
+    out_.string(header.system_identifier);  // 64 bits: more than a JSON reader's double keeps exactly
+  }
+  if (!header.database_oid.empty()) {
+    out_.key(snapshot::source_database_oid_key);
+    out_.number_text(header.database_oid);  // an oid, digits only as the server gives it
+  }
   out_.end_object();
   if (!header.filtered_by_row_security.empty()) {
     out_.raw(",\n\"");

@@ -82,8 +82,17 @@ TEST_CASE("the report schema accepts a report and rejects broken ones") {
 }
 
 TEST_CASE("the snapshot schema accepts a snapshot and rejects broken ones") {
-  CHECK(schema_errors("snapshot.schema.json", minimal_snapshot) == "");
+  CHECK(schema_errors("snapshot.schema.json", minimal_snapshot) == "");  // no source identity: an older pgtote's
   std::string snapshot = minimal_snapshot;
+  const std::string name_only = R"("database":"app"})";
+  const std::string identified = R"("database":"app","system_identifier":"7714190862981930607","database_oid":16384})";
+  CHECK(schema_errors("snapshot.schema.json", replaced(snapshot, name_only, identified)) == "");
+  for (const auto& to :
+       {R"("database":"app","system_identifier":7714190862981930607})",  // rounded by a double
+        R"("database":"app","system_identifier":"x7"})", R"("database":"app","database_oid":"16384"})"}) {
+    CAPTURE(to);
+    CHECK(schema_errors("snapshot.schema.json", replaced(snapshot, name_only, to)) != "");
+  }
   for (auto [from, to] : std::vector<std::pair<std::string, std::string>>{
            {R"("format":"pgtote-snapshot")", R"("format":"other")"},
            {R"("version":1)", R"("version":3)"},
@@ -117,6 +126,8 @@ TEST_CASE("snapshots pgtote writes match docs/snapshot.schema.json: plain, -j 2,
     CHECK(schema_errors("snapshot.schema.json", test::read_file(path)) == "");
   }
   CHECK(test::read_file(anonymized).find("\"anonymized\":[") != std::string::npos);
+  CHECK(test::read_file(plain).find("\"system_identifier\":\"") != std::string::npos);
+  CHECK(test::read_file(plain).find("\"database_oid\":") != std::string::npos);
   CHECK(test::read_file(anonymized).find("\"subset\":{") != std::string::npos);
 }
 

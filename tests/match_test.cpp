@@ -186,7 +186,8 @@ TEST_CASE("id sources: keys, self-references, composite keys through keys made o
                                {5, "owner_id", 1, "id", "owner_type = 'user'"},
                                {6, "x", 5, "owner_id", "kind = 'a'"},  // a condition onto a condition
                                {4, "id", 4, "id", ""}};
-  auto sources = find_id_sources({{0, "id"}, {1, "id"}, {4, "id"}}, edges);
+  std::vector<IdEdge> unfollowed;
+  auto sources = find_id_sources({{0, "id"}, {1, "id"}, {4, "id"}}, edges, &unfollowed);
   auto of = [&](size_t plan, const std::string& column) {
     std::string out;
     auto it = sources.find({plan, column});
@@ -202,6 +203,9 @@ TEST_CASE("id sources: keys, self-references, composite keys through keys made o
   CHECK(of(4, "id") == "2 ");
   CHECK(of(5, "owner_id") == "2?owner_type = 'comment' 1?owner_type = 'user' ");
   CHECK(of(6, "x") == "");
+  REQUIRE(unfollowed.size() == 1);  // said, for the import to refuse: its values would stay snapshot ids
+  CHECK(unfollowed[0].child == 6);
+  CHECK(unfollowed[0].parent_column == "owner_id");
 }
 
 TEST_CASE(
@@ -417,4 +421,48 @@ TEST_CASE("match rules refuse --continue-on-error, and a quote in match_map_sche
   CHECK(dp.prod.query_value("SELECT count(*) FROM users") != "0");
   CHECK(dp.prod.query_value("SELECT obj_description('\"x''; DROP TABLE users; --\".match_map'::regclass)")
             .find("DROP SCHEMA \"x'; DROP TABLE users; --\" CASCADE") != std::string::npos);
+}
+
+TEST_CASE("snapshot rows that meet on one target row under a match key are named, with what to do [db]") {
+  test::TestDatabase dev, prod;
+  // Dev never made email unique; prod did. Labels have no primary key: their match key is the key.
+  dev.exec(
+      "CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL, name text);"
+      "INSERT INTO users (email, name) VALUES ('alice@example.com', 'Alice'), ('bob@example.com', 'Bob'), "
+      "('alice@example.com', 'Alice again');"
+      "CREATE TABLE labels (code text NOT NULL, note text); INSERT INTO labels VALUES ('a', 'one'), ('b', 'two'), "
+      "('a', 'three')");
+  prod.exec(
+      "CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL UNIQUE, name text);"
+      "INSERT INTO users (email, name) VALUES ('zed@example.com', 'Zed'), ('alice@example.com', 'Alice');"
+      "CREATE TABLE labels (code text NOT NULL UNIQUE, note text)");
+  std::string snapshot = test::temp_path("twice.json");
+  test::export_database(dev, snapshot);
+  auto r = run_pgtote({"import", snapshot, "--target", prod.conninfo(), "--match", "users=email", "--dry-run"});
+  CHECK(r.exit_code == 6);  // bad_snapshot, as every duplicated key
+  CHECK_MESSAGE(r.err.find("match public.users on email: 1 target row(s) would each take several snapshot rows; "
+                           "snapshot rows id 1, 3 all match target row id 2 (email=alice@example.com); a target row "
+                           "can be only one of them: make email unique in the source") != std::string::npos,
+                r.err);
+  r = run_pgtote({"import", snapshot, "--target", prod.conninfo(), "--match", "labels=code", "-t", "public.labels"});
+  CHECK(r.exit_code == 6);  // bad_snapshot, as every duplicated key
+  CHECK_MESSAGE(r.err.find("holds 1 duplicated values of its key (match key (code)); code = a in rows 1, 2; those rows "
+                           "would all be the one target row with that key") != std::string::npos,
+                r.err);
+  CHECK(prod.query_value("SELECT count(*) FROM users") == "2");
+}
+
+TEST_CASE("a virtual key onto a polymorphic column is refused: its values would keep the snapshot's ids [db]") {
+  DevProd dp;
+  std::string rows_before = rows(dp.prod);
+  // badges.user_id declared onto attachments.owner_id, which only conditions make a reference.
+  auto chained = [](ImportOptions& o) {
+    o.virtual_foreign_keys.push_back({"public.badges(user_id)", "public.attachments(owner_id)", "label <> ''"});
+  };
+  CHECK_THROWS_WITH_AS(import(dp.prod, dp.snapshot, true, chained),
+                       doctest::Contains("virtual foreign key public.badges(user_id) -> public.attachments(owner_id) "
+                                         "when label <> '': its parent column is itself a reference only under a "
+                                         "condition"),
+                       Error);
+  CHECK(rows(dp.prod) == rows_before);
 }

@@ -15,6 +15,7 @@
 #include "pgtote/id_sources.h"
 #include "pgtote/import_session.h"
 #include "pgtote/match_keys.h"
+#include "pgtote/source_identity.h"
 
 namespace pgtote {
 
@@ -26,8 +27,10 @@ class IdRemap {
   explicit IdRemap(ImportSession& session);
 
   // After staging: matches rows, builds the maps, rewrites the stages; counts go to
-  // session.result.identity, references no map knows to session.result.problems.
-  void remap(const std::string& source_database);
+  // session.result.identity, references no map knows to session.result.problems. `source` picks
+  // the persistent mapping's entries (match_map.h); a mapping table of an earlier pgtote is
+  // upgraded in the import's transaction. Returns notes for the user.
+  std::vector<std::string> remap(const SourceIdentity& source);
   // After the writes, in the import's transaction: records every map in the persistent mapping.
   void record();
 
@@ -47,8 +50,10 @@ class IdRemap {
   void rewrite_stage(size_t plan, const std::vector<ColumnRef>& columns);
   void check_mapped(const ColumnRef& column, const Source& source);
   void build_map(Remapped& r);
+  void check_matched_once(const Remapped& r);
   std::string fresh_ids(const Remapped& r, std::vector<std::optional<std::string>>& params, std::string& shown);
   void count(const Remapped& r);
+  std::vector<std::string> prepare_mapping();
 
   ImportSession& session_;
   std::vector<std::pair<const MatchRule*, MatchShape>> rules_;  // those whose table is in the target
@@ -56,7 +61,7 @@ class IdRemap {
   std::map<ColumnRef, std::vector<Source>> sources_;            // the maps that apply to a column
   std::set<ColumnRef> rewritten_;
   bool map_exists_ = false;
-  std::string source_database_;
+  SourceIdentity source_;
 };
 
 }  // namespace pgtote

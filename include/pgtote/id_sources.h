@@ -35,8 +35,12 @@ struct IdSource {
 std::vector<IdEdge> reference_edges(const ImportSession& session, const std::vector<VirtualForeignKey>& virtual_keys);
 
 // The maps that rewrite each column, given the remapped tables' id columns in order. A column
-// reached under two conditions (a virtual key onto a virtual key) is not followed. Pure.
+// reached under two conditions (a virtual key with `when` onto a column that only a virtual key
+// with `when` makes a reference) is not followed: the parent's condition is on the parent's row,
+// which a value of a polymorphic column does not name. Such edges go to `unfollowed`, when given,
+// for the caller to refuse. Pure.
 std::map<ColumnRef, std::vector<IdSource>> find_id_sources(const std::vector<ColumnRef>& remapped_ids,
-                                                           const std::vector<IdEdge>& edges);
+                                                           const std::vector<IdEdge>& edges,
+                                                           std::vector<IdEdge>* unfollowed = nullptr);
 
 }  // namespace pgtote

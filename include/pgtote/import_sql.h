@@ -22,6 +22,9 @@ std::string target_is_empty(const TablePlan& plan);
 
 // Rows whose match key appears twice in the stage: count.
 std::string duplicate_keys(const TablePlan& plan);
+// The first `limit` of those keys: one text column per key column, then the snapshot rows that
+// hold the key ("3, 5").
+std::string duplicate_key_rows(const TablePlan& plan, int limit);
 // Per NOT NULL column, how many staged rows are NULL: one count per entry of `columns`.
 std::string null_counts(const TablePlan& plan, const std::vector<std::string>& columns);
 std::string null_rows(const TablePlan& plan, const std::string& column, int limit);

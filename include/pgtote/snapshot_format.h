@@ -14,6 +14,18 @@ inline constexpr int oldest_format_version = 1;
 // version 1, so older readers still read it.
 inline constexpr int json_text_version = 2;
 
+// Keys of the header's "source" object. server_version and database (its name) are always there;
+// system_identifier (a string: the cluster's pg_control_system().system_identifier, a 64-bit
+// number) and database_oid (a number) name the source across servers, and are absent in
+// snapshots written before pgtote recorded them; system_identifier is also absent when the
+// exporting role may not run pg_control_system(). Readers take a snapshot without both as
+// identified by its database name alone.
+inline constexpr const char* source_key = "source";
+inline constexpr const char* source_server_version_key = "server_version";
+inline constexpr const char* source_database_key = "database";
+inline constexpr const char* source_system_identifier_key = "system_identifier";
+inline constexpr const char* source_database_oid_key = "database_oid";
+
 // Optional header key: [[schema, name]...] of the tables that row-level security may have
 // filtered (export --enable-row-security). Absent when every table was read whole.
 inline constexpr const char* filtered_by_row_security_key = "filtered_by_row_security";

@@ -23,6 +23,8 @@ struct SnapshotInfo {
   std::string exported_at;
   std::string server_version;
   std::string database;
+  std::string system_identifier;  // "source"."system_identifier"; empty when absent
+  std::string database_oid;       // "source"."database_oid" (digits); empty when absent
   // Tables row-level security may have filtered (schema, name); empty: every table read whole.
   std::vector<std::pair<std::string, std::string>> filtered_by_row_security;
   // The subset definition of a subset export, as the JSON object the header holds ("subset");

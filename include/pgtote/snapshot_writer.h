@@ -21,6 +21,9 @@ struct SnapshotHeader {
   std::string exported_at;  // ISO 8601, UTC
   std::string server_version;
   std::string database;
+  // The source's identity across servers (source_identity.h); each written only when known.
+  std::string system_identifier;
+  std::string database_oid;
   // Tables that row-level security may have filtered, as [schema, name]; written only when any.
   std::vector<std::pair<std::string, std::string>> filtered_by_row_security;
   // The subset the snapshot holds; written only for a subset export.
