@@ -18,8 +18,6 @@ using test::run_pgtote;
 
 namespace {
 
-const char* role_password = "Par1ty-pw";
-
 // A fixture's parts: the schema both sides share, then what only the source and only the target get.
 struct FixtureParts {
   std::string shared, source, target;
@@ -53,33 +51,6 @@ struct ParityCase {
     auto r = run_pgtote({"export", "--source", source.conninfo(), "-o", snapshot, "-q"});
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   }
-};
-
-// A login role unique to this test (roles are cluster-wide), dropped with its grants afterwards.
-// Declare it after the ParityCase, so it goes first.
-class TestRole {
- public:
-  explicit TestRole(const test::TestDatabase& db) : db_(db) {
-    static int counter = 0;
-    name_ = "pgtote_parity_" + std::to_string(getpid()) + "_" + std::to_string(++counter);
-    db.exec("CREATE ROLE " + name_ + " LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '" + role_password + "'");
-  }
-  ~TestRole() {
-    try {
-      db_.exec("DROP OWNED BY " + name_);
-      Connection::open("dbname=postgres").exec("DROP ROLE IF EXISTS " + name_);
-    } catch (...) {
-    }
-  }
-  TestRole(const TestRole&) = delete;
-  TestRole& operator=(const TestRole&) = delete;
-
-  const std::string& name() const { return name_; }
-  std::string conninfo() const { return "dbname=" + db_.name() + " user=" + name_ + " password=" + role_password; }
-
- private:
-  const test::TestDatabase& db_;
-  std::string name_;
 };
 
 // One table's line of a --report file.
@@ -347,7 +318,7 @@ TEST_CASE(
 
 TEST_CASE("parity: rows hidden by the target's row-level security refuse alike, named [db]") {
   ParityCase c("row_security.sql");
-  TestRole role(c.target);
+  test::TestRole role(c.target, "pgtote_parity", "NOSUPERUSER NOBYPASSRLS");
   c.target.exec("GRANT SELECT, INSERT, UPDATE ON document TO " + role.name());
   REQUIRE(c.target.query_value("SELECT count(*) FROM document") == "2");
   Pair p = dry_then_import(c, {}, role.conninfo());
@@ -362,7 +333,7 @@ TEST_CASE("parity: rows hidden by the target's row-level security refuse alike, 
 
 TEST_CASE("parity: a role that may insert but not update imports new rows, and refuses an update alike [db]") {
   ParityCase c("insert_only_role.sql");
-  TestRole role(c.target);
+  test::TestRole role(c.target, "pgtote_parity", "NOSUPERUSER NOBYPASSRLS");
   c.target.exec("GRANT SELECT, INSERT ON tag TO " + role.name());
 
   SUBCASE("every snapshot row is new or identical: both succeed") {

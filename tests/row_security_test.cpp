@@ -19,35 +19,6 @@ using test::run_pgtote;
 
 namespace {
 
-const char* password = "Rls-Te5t-pw";
-
-// A login role unique to this test (roles are cluster-wide), dropped with what it owns afterwards.
-// Declare it after the TestDatabase, so it goes first.
-class TestRole {
- public:
-  TestRole(const test::TestDatabase& db, const std::string& attributes) : db_(db) {
-    static int counter = 0;
-    name_ = "pgtote_rls_" + std::to_string(getpid()) + "_" + std::to_string(++counter);
-    db.exec("CREATE ROLE " + name_ + " LOGIN PASSWORD '" + password + "' " + attributes);
-  }
-  ~TestRole() {
-    try {
-      db_.exec("DROP OWNED BY " + name_);
-      Connection::open("dbname=postgres").exec("DROP ROLE IF EXISTS " + name_);
-    } catch (...) {
-    }
-  }
-  TestRole(const TestRole&) = delete;
-  TestRole& operator=(const TestRole&) = delete;
-
-  const std::string& name() const { return name_; }
-  std::string conninfo() const { return "dbname=" + db_.name() + " user=" + name_ + " password=" + password; }
-
- private:
-  const test::TestDatabase& db_;
-  std::string name_;
-};
-
 size_t count_lines(const std::string& text) { return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')); }
 
 std::string fresh_dir(const std::string& name) {
@@ -77,7 +48,7 @@ std::string without_time(std::string text) {
 TEST_CASE("an export that row-level security would filter is refused in one line, before any file exists [db]") {
   test::TestDatabase db;
   db.load_fixture("row_security.sql");
-  TestRole role(db, "");
+  test::TestRole role(db, "pgtote_rls");
   for (const char* jobs : {"1", "2"}) {
     CAPTURE(jobs);
     std::string dir = fresh_dir("refused");
@@ -89,7 +60,7 @@ TEST_CASE("an export that row-level security would filter is refused in one line
     CHECK(r.err.find("insert_any") == std::string::npos);  // not a policy that reading uses
     CHECK(r.err.find("use a role with BYPASSRLS (or the table's owner), or pass --enable-row-security") !=
           std::string::npos);
-    CHECK(r.err.find(password) == std::string::npos);
+    CHECK(r.err.find(test::TestRole::password()) == std::string::npos);
     CHECK(dir_empty(dir));
 
     auto to_stdout = run_pgtote({"export", "--source", role.conninfo(), "-o", "-", "-j", jobs});
@@ -109,7 +80,7 @@ TEST_CASE("an export that row-level security would filter is refused in one line
 TEST_CASE("--enable-row-security exports the rows the role sees and marks the snapshot filtered [db]") {
   test::TestDatabase db;
   db.load_fixture("row_security.sql");
-  TestRole role(db, "");
+  test::TestRole role(db, "pgtote_rls");
   std::map<std::string, std::string> snapshots;
   for (const char* jobs : {"1", "2"}) {
     CAPTURE(jobs);
@@ -149,8 +120,8 @@ TEST_CASE("--enable-row-security exports the rows the role sees and marks the sn
 TEST_CASE("BYPASSRLS, a superuser and the owner without FORCE export every row, FORCE filters the owner [db]") {
   test::TestDatabase db;
   db.load_fixture("row_security.sql");
-  TestRole bypass(db, "BYPASSRLS");
-  TestRole owner(db, "");
+  test::TestRole bypass(db, "pgtote_rls", "BYPASSRLS");
+  test::TestRole owner(db, "pgtote_rls");
   for (const char* jobs : {"1", "2"}) {
     CAPTURE(jobs);
     for (const auto& source : {bypass.conninfo(), db.conninfo()}) {
@@ -196,7 +167,7 @@ TEST_CASE("BYPASSRLS, a superuser and the owner without FORCE export every row, 
 TEST_CASE("check_row_security lists, in the given order, only the tables the role reads through policies [db]") {
   test::TestDatabase db;
   db.load_fixture("row_security.sql");
-  TestRole role(db, "");
+  test::TestRole role(db, "pgtote_rls");
   db.exec(
       "CREATE TABLE mine (id int PRIMARY KEY); ALTER TABLE mine ENABLE ROW LEVEL SECURITY; ALTER TABLE mine OWNER TO " +
       role.name() +

@@ -124,30 +124,6 @@ const char* after_both =
     "1:zed@example.com:prod 2:alice@example.com:first one 3:bob@example.com:first two "
     "4:carol@example.com:second one 5:alice@example.com:second two 6:carol@example.com:second three";
 
-// A login role unique to this test (roles are cluster-wide), dropped with what it owns afterwards.
-class TestRole {
- public:
-  explicit TestRole(const test::TestDatabase& db) : db_(db) {
-    name_ = "pgtote_identity_" + std::to_string(getpid());
-    db.exec("CREATE ROLE " + name_ + " LOGIN PASSWORD 'Ident-Te5t-pw'");
-  }
-  ~TestRole() {
-    try {
-      db_.exec("DROP OWNED BY " + name_);
-      Connection::open("dbname=postgres").exec("DROP ROLE IF EXISTS " + name_);
-    } catch (...) {
-    }
-  }
-  TestRole(const TestRole&) = delete;
-  TestRole& operator=(const TestRole&) = delete;
-  const std::string& name() const { return name_; }
-  std::string conninfo() const { return "dbname=" + db_.name() + " user=" + name_ + " password=Ident-Te5t-pw"; }
-
- private:
-  const test::TestDatabase& db_;
-  std::string name_;
-};
-
 }  // namespace
 
 TEST_CASE("the id mapping names a source by identity, else by name among the name-only entries") {
@@ -189,7 +165,7 @@ TEST_CASE("the export records the source's identity, and a role that may not rea
         std::string::npos);
 
   // pg_control_system() is executable by PUBLIC on a default install; an administrator may revoke it.
-  TestRole role(db);
+  test::TestRole role(db, "pgtote_identity");
   db.exec("GRANT SELECT ON t TO " + role.name() + "; REVOKE EXECUTE ON FUNCTION pg_control_system() FROM PUBLIC");
   std::string by_name = test::temp_path("by-name.json");
   run = run_pgtote({"export", "--source", role.conninfo(), "-o", by_name});

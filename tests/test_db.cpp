@@ -104,6 +104,21 @@ void TestDatabase::load_fixture(const std::string& file, int up_to_major) const 
     if (part_major <= major) exec(read_file(part.string()));
 }
 
+TestRole::TestRole(const TestDatabase& db, const std::string& prefix, const std::string& attributes) : db_(db) {
+  static int counter = 0;
+  name_ = prefix + "_" + std::to_string(getpid()) + "_" + std::to_string(++counter);
+  db.exec("CREATE ROLE " + name_ + " LOGIN PASSWORD '" + password() + "' " + attributes);
+}
+
+TestRole::~TestRole() {
+  try {
+    db_.exec("DROP OWNED BY " + name_);
+    Connection::open((db_.server().empty() ? "" : db_.server() + " ") + "dbname=postgres")
+        .exec("DROP ROLE IF EXISTS " + name_);
+  } catch (...) {
+  }
+}
+
 bool server_has(const TestDatabase& db, int major, const std::string& feature) {
   int version = db.server_version_num();
   if (version >= major * 10000) return true;

@@ -35,6 +35,25 @@ class TestDatabase {
   std::string server_;
 };
 
+// A login role unique to a test (roles are cluster-wide), with `attributes` ("BYPASSRLS") and a
+// password; dropped with what it owns in `db` afterwards. Declare it after the TestDatabase, so
+// it goes first.
+class TestRole {
+ public:
+  TestRole(const TestDatabase& db, const std::string& prefix, const std::string& attributes = "");
+  ~TestRole();
+  TestRole(const TestRole&) = delete;
+  TestRole& operator=(const TestRole&) = delete;
+
+  const std::string& name() const { return name_; }
+  static const char* password() { return "Te5t-r0le-pw"; }
+  std::string conninfo() const { return db_.conninfo() + " user=" + name_ + " password=" + password(); }
+
+ private:
+  const TestDatabase& db_;
+  std::string name_;
+};
+
 // True when `db`'s server is `major` or newer. Otherwise the test says so, naming the feature
 // ("not on PostgreSQL 12: NULLS NOT DISTINCT needs PostgreSQL 15"), as a doctest message and a line in
 // $PGTOTE_NOT_ON_THIS_VERSION (scripts/test.sh prints them), and the caller leaves out what needs it.
