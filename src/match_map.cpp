@@ -1,6 +1,8 @@
 // The persistent id mapping's table: created on first use, read back by `pgtote map`.
 #include "pgtote/match_map.h"
 
+#include <functional>
+
 #include "pgtote/error.h"
 #include "pgtote/sql_quote.h"
 
@@ -46,6 +48,36 @@ std::vector<MatchMapEntry> read_match_map(Connection& connection, const std::str
   for (int i = 0; i < r.rows(); ++i)
     out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), r.text(i, 4)});
   return out;
+}
+
+bool fill_empty_match_map(Connection& connection, const std::string& schema, const std::function<void()>& write) {
+  std::string table = match_map_table(schema);
+  // Result: the primary key's name and definition, and whether this role owns the table.
+  Result key = connection.exec(
+      "SELECT con.conname, pg_catalog.pg_get_constraintdef(con.oid), pg_catalog.pg_has_role(c.relowner, 'USAGE') "
+      "FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class c ON c.oid = con.conrelid "
+      "WHERE con.conrelid = $1::pg_catalog.regclass AND con.contype = 'p'",
+      {table});
+  if (key.rows() != 1 || !key.boolean(0, 2)) return false;
+  std::string name = quote_ident(key.text(0, 0)), definition = key.text(0, 1);
+  connection.exec("SAVEPOINT pgtote_fill_map");
+  bool empty = false;
+  try {
+    connection.exec("ALTER TABLE " + table + " DROP CONSTRAINT " + name);
+    // Under the lock the drop holds: no other import adds an entry before the commit.
+    empty = connection.exec("SELECT NOT EXISTS (SELECT 1 FROM " + table + ")").boolean(0, 0);
+  } catch (const Error& e) {
+    if (e.server().sqlstate.empty()) throw;  // the server refused the drop (a dependent object): keep the key
+  }
+  if (!empty) {
+    connection.exec("ROLLBACK TO SAVEPOINT pgtote_fill_map");
+    connection.exec("RELEASE SAVEPOINT pgtote_fill_map");
+    return false;
+  }
+  write();
+  connection.exec("ALTER TABLE " + table + " ADD CONSTRAINT " + name + " " + definition);
+  connection.exec("RELEASE SAVEPOINT pgtote_fill_map");
+  return true;
 }
 
 }  // namespace pgtote

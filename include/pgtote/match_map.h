@@ -4,6 +4,7 @@
 // written in the import's own transaction: it never disagrees with the data.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,12 @@ std::string match_map_table(const std::string& schema);
 bool match_map_exists(Connection& connection, const std::string& schema);
 // CREATE SCHEMA IF NOT EXISTS, CREATE TABLE IF NOT EXISTS: in the caller's transaction.
 void ensure_match_map(Connection& connection, const std::string& schema);
+// Runs `write` (plain INSERTs: no entry is there to conflict with) on the empty table with its
+// primary key dropped, then builds the key again: one sort, where entries written into the key
+// cost an index insertion each (a first import's every row). The key comes back as it was (its
+// definition read from the catalog). Returns false, having run nothing, when the table holds
+// entries, another role owns it or the server refuses the drop: the caller writes as usual.
+bool fill_empty_match_map(Connection& connection, const std::string& schema, const std::function<void()>& write);
 
 struct MatchMapEntry {
   std::string source_database;
