@@ -9,8 +9,7 @@
 
 namespace pgtote {
 
-bool allows_direct_copy(const ImportSession& session, const TablePlan& plan, const MatchRule* rule,
-                        const MatchShape* shape) {
+bool allows_direct_copy(ImportSession& session, const TablePlan& plan, const MatchRule* rule, const MatchShape* shape) {
   // A copy whose ids turn out not to be the rule's moves into a stage by ctid: one table's rows,
   // numbered in the order they came.
   if (plan.rows_by_position || plan.target->partitioned) return false;
@@ -35,7 +34,15 @@ bool allows_direct_copy(const ImportSession& session, const TablePlan& plan, con
     return false;
   if (shape->id_column.empty()) return true;  // rows match on the key alone: no id to give
   const Column& id = *plan.target->find_column(shape->id_column);
-  return draws_from_sequence(id) || !id.default_expr;
+  if (!draws_from_sequence(id)) return !id.default_expr;
+  // Its rows may have to move into a stage (DELETE): not where a trigger acts on a delete (one
+  // could keep the rows, or write elsewhere). $1: the table's oid.
+  return session.connection
+      .exec(
+          "SELECT NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg WHERE tg.tgrelid = $1::pg_catalog.oid AND NOT "
+          "tg.tgisinternal AND tg.tgenabled <> 'D' AND (tg.tgtype & 8) <> 0)",
+          {std::to_string(plan.target->oid)})
+      .boolean(0, 0);
 }
 
 bool direct_copy_keeps_ids(Connection& connection, const TablePlan& plan, const MatchShape* shape) {
