@@ -20,6 +20,7 @@ constexpr int example_limit = 5;
 constexpr int shown_ids = 5;
 
 std::string stage_of(const TablePlan& plan) { return "pg_temp." + quote_ident(plan.stage); }
+std::string col(const std::string& alias, const std::string& column) { return alias + "." + quote_ident(column); }
 
 // "5, 6, 7, ..." from a result of up to shown_ids + 1 ids.
 std::string listed_ids(const Result& ids) {
@@ -28,7 +29,6 @@ std::string listed_ids(const Result& ids) {
   if (ids.rows() > shown_ids) out += ", ...";
   return out;
 }
-std::string col(const std::string& alias, const std::string& column) { return alias + "." + quote_ident(column); }
 
 }  // namespace
 
