@@ -35,12 +35,14 @@ bool allows_direct_copy(ImportSession& session, const TablePlan& plan, const Mat
   if (shape->id_column.empty()) return true;  // rows match on the key alone: no id to give
   const Column& id = *plan.target->find_column(shape->id_column);
   if (!draws_from_sequence(id)) return !id.default_expr;
-  // Its rows may have to move into a stage (DELETE): not where a trigger acts on a delete (one
-  // could keep the rows, or write elsewhere). $1: the table's oid.
+  // Its rows may have to move into a stage (INSERT … SELECT, DELETE): not where a trigger acts
+  // on a delete (it could keep the rows, or write elsewhere), nor where row-level security could
+  // hide some of them from the move. $1: the table's oid.
   return session.connection
       .exec(
-          "SELECT NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg WHERE tg.tgrelid = $1::pg_catalog.oid AND NOT "
-          "tg.tgisinternal AND tg.tgenabled <> 'D' AND (tg.tgtype & 8) <> 0)",
+          "SELECT NOT c.relrowsecurity AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg WHERE tg.tgrelid = "
+          "c.oid AND NOT tg.tgisinternal AND tg.tgenabled <> 'D' AND (tg.tgtype & 8) <> 0) FROM pg_catalog.pg_class c "
+          "WHERE c.oid = $1::pg_catalog.oid",
           {std::to_string(plan.target->oid)})
       .boolean(0, 0);
 }
