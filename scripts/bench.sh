@@ -2,9 +2,13 @@
 # Benchmarks pgtote against its peers on the same data in the same run (machines are shared and
 # noisy: only ratios mean something). Uses the shared Prisma-style benchmark database.
 #   scripts/bench.sh [--scale N] [--runs N] [--small-scale N] [--bench-dir DIR] [--export-only]
-#                    [--memory-scale N] [--huge] [--import-only]
+#                    [--memory-scale N] [--huge] [--import-only] [--remap-only]
 # --import-only: skip the export timings (one pg_dump is still made) and the small-scale runs:
 #   only the first import, against the replay and against itself with --no-defer-keys.
+# --remap-only: only the match rules' cost (issue 12), at the small scale: the small snapshot
+#   imported with a match rule on every table (a unique business key where the schema has one,
+#   else `new`) against the plain import of it, each into a fresh empty schema (first import), then
+#   again into the same target (second import, which must write nothing); alternating, N runs.
 # --memory-scale N: also import at scale N to show memory does not grow with size (the shared
 #   generator overflows an integer above scale ~135000; the small-scale import's RSS is printed too).
 # --huge: also build a snapshot over 4 GiB (the benchmark snapshot's rows repeated under new
@@ -15,7 +19,8 @@
 # a second import of the same snapshot (nothing changes) vs the same replay; and, at the small
 # scale with 5% of rows changed or missing in the target, vs one autocommitted
 # INSERT ... ON CONFLICT DO UPDATE per row (what hand-written import scripts run). The dry run
-# (which rehearses the writes and rolls back) is timed against the import it predicts.
+# (which rehearses the writes and rolls back) is timed against the import it predicts. Then the
+# match rules' cost at the small scale (as --remap-only).
 # Prints the ratios; exits non-zero if a run fails or a result differs from the source.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +29,7 @@ small_scale=10000
 runs=3
 export_only=false
 import_only=false
+remap_only=false
 memory_scale=""
 huge=false
 bench_dir=../shared/bench
@@ -35,6 +41,7 @@ while [ $# -gt 0 ]; do
     --small-scale) small_scale=$2; shift 2 ;;
     --export-only) export_only=true; shift ;;
     --import-only) import_only=true; shift ;;
+    --remap-only) remap_only=true; shift ;;
     --memory-scale) memory_scale=$2; shift 2 ;;
     --huge) huge=true; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -60,18 +67,14 @@ load() {
   psql -q -v ON_ERROR_STOP=1 -v scale="$2" -d "$1" -f "$bench_dir/appdb-data.sql" >/dev/null
   psql -q -d "$1" -c "VACUUM ANALYZE"
 }
-# digest DB: one line per table, rows and a hash of their text, to compare databases.
+# digest DB: one line per table, rows and a hash of their text, to compare databases (pgtote's id
+# mapping, kept in the target by match rules, left out).
 digest() {
   local t
-  for t in $(psql -tAd "$1" -c "SELECT format('%I.%I', schemaname, relname) FROM pg_stat_user_tables ORDER BY 1"); do
+  for t in $(psql -tAd "$1" -c "SELECT format('%I.%I', schemaname, relname) FROM pg_stat_user_tables WHERE schemaname <> 'pgtote' ORDER BY 1"); do
     echo "$t $(psql -tAd "$1" -c "SELECT count(*) || ' ' || coalesce(md5(string_agg(x::text, '|' ORDER BY x::text COLLATE \"C\")), '') FROM $t x")"
   done
 }
-echo "loading the benchmark database at scale=$scale..."
-load appdb "$scale"
-echo "rows: $(psql -tAd appdb -c "SELECT sum(n_live_tup) FROM pg_stat_user_tables")"
-createdb empty_schema
-psql -q -v ON_ERROR_STOP=1 -d empty_schema -f "$bench_dir/appdb-schema.sql"
 
 # run NAME COMMAND...: runs once, appends "seconds max_rss_kb" to $work/NAME.
 run() {
@@ -84,6 +87,89 @@ median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 seconds() { cut -d' ' -f1 <"$work/$1" | median; }
 rss_mb() { cut -d' ' -f2 <"$work/$1" | sort -n | tail -1 | awk '{printf "%.1f", $1/1024}'; }
 ratio() { echo "scale=2; $1 / $2" | bc; }
+
+# The match rules' cost: DB SNAPSHOT, the database the snapshot was exported from (for the check
+# that the first import brought it over whole; in an empty schema every row keeps its id).
+remap_bench() {
+  local source=$1 snapshot=$2 i order kind
+  cat >"$work/match.yml" <<'YML'
+match:
+  public.Permission: [code]
+  public.Organization: [slug]
+  public.User: [email]
+  public._PermissionToUser: [A, B]
+  public.Department: [organizationId, name]
+  public.Filiere: new
+  public.OrganizationInvite: [token]
+  public.DemandePartage: new
+  public.DocumentPartage: new
+  public.BlockchainBlock: [hash]
+  public.Abonnement: new
+  public.Transaction: new
+  public.Payment: new
+  public.ContactMessage: new
+  public.Configuration: [key]
+  public.SiteSetting: [locale]
+  public.AuditLog: new
+  public._prisma_migrations: new
+YML
+  echo
+  echo "match rules at scale=$small_scale: every table keyed or new, against the plain import of the same"
+  echo "snapshot; each into a fresh empty schema, then again into it (nothing changes); $runs runs, alternating"
+  for i in $(seq "$runs"); do
+    order="plain remap"
+    [ $((i % 2)) = 0 ] && order="remap plain"
+    for kind in $order; do
+      [ "$i" = 1 ] || dropdb "${kind}_target"
+      createdb -T empty_schema "${kind}_target"
+    done
+    for kind in $order; do
+      if [ "$kind" = remap ]; then
+        run remap_first "$pgtote" import "$snapshot" --target dbname=remap_target -q --config "$work/match.yml"
+      else
+        run plain_first "$pgtote" import "$snapshot" --target dbname=plain_target -q
+      fi
+    done
+    for kind in $order; do
+      if [ "$kind" = remap ]; then
+        run remap_second "$pgtote" import "$snapshot" --target dbname=remap_target -q --config "$work/match.yml" \
+          --report "$work/remap_second.json"
+      else
+        run plain_second "$pgtote" import "$snapshot" --target dbname=plain_target -q --report "$work/plain_second.json"
+      fi
+    done
+    for kind in plain remap; do
+      python3 -c 'import json, sys; t = json.load(open(sys.argv[1]))["totals"]; sys.exit(t["inserted"] + t["updated"] > 0)' \
+        "$work/${kind}_second.json" || { echo "the second $kind import wrote rows" >&2; exit 1; }
+    done
+  done
+  [ "$(digest "$source")" = "$(digest plain_target)" ] || { echo "plain_target differs from the source" >&2; exit 1; }
+  [ "$(digest "$source")" = "$(digest remap_target)" ] || { echo "remap_target differs from the source" >&2; exit 1; }
+  echo "id mapping entries: $(psql -tAd remap_target -c 'SELECT count(*) FROM pgtote.match_map')"
+  printf '%-34s %8s %7sM\n' "plain import (empty target)" "$(seconds plain_first)" "$(rss_mb plain_first)"
+  printf '%-34s %8s %7sM\n' "with match rules (empty target)" "$(seconds remap_first)" "$(rss_mb remap_first)"
+  printf '%-34s %8s %7sM\n' "plain import again (no change)" "$(seconds plain_second)" "$(rss_mb plain_second)"
+  printf '%-34s %8s %7sM\n' "with match rules again" "$(seconds remap_second)" "$(rss_mb remap_second)"
+  echo "runs (s), plain / match rules: first $(tr '\n' ' ' <"$work/plain_first" | awk '{for (i = 1; i <= NF; i += 2) printf "%s ", $i}')/ $(tr '\n' ' ' <"$work/remap_first" | awk '{for (i = 1; i <= NF; i += 2) printf "%s ", $i}')"
+  echo "                             second $(tr '\n' ' ' <"$work/plain_second" | awk '{for (i = 1; i <= NF; i += 2) printf "%s ", $i}')/ $(tr '\n' ' ' <"$work/remap_second" | awk '{for (i = 1; i <= NF; i += 2) printf "%s ", $i}')"
+  echo "match rules / plain, first import:  $(ratio "$(seconds remap_first)" "$(seconds plain_first)")x (target <= 2x)"
+  echo "match rules / plain, second import: $(ratio "$(seconds remap_second)" "$(seconds plain_second)")x (target <= 2x)"
+}
+
+if $remap_only; then
+  echo "loading the benchmark database at scale=$small_scale..."
+  load small "$small_scale"
+  createdb empty_schema
+  psql -q -v ON_ERROR_STOP=1 -d empty_schema -f "$bench_dir/appdb-schema.sql"
+  "$pgtote" export --source dbname=small -o "$work/small.json" -q --include-migration-tables
+  remap_bench small "$work/small.json"
+  exit 0
+fi
+echo "loading the benchmark database at scale=$scale..."
+load appdb "$scale"
+echo "rows: $(psql -tAd appdb -c "SELECT sum(n_live_tup) FROM pg_stat_user_tables")"
+createdb empty_schema
+psql -q -v ON_ERROR_STOP=1 -d empty_schema -f "$bench_dir/appdb-schema.sql"
 
 if $import_only; then
   pg_dump --data-only -d appdb -f "$work/dump.sql"
@@ -218,6 +304,7 @@ printf '%-34s %8s %7sM\n' "pgtote import" "$(seconds small_import)" "$(rss_mb sm
 printf '%-34s %8s %7sM\n' "pgtote --dry-run (rehearsed writes)" "$(seconds small_dry)" "$(rss_mb small_dry)"
 echo "per-row / pgtote: $(ratio "$(seconds per_row)" "$(seconds small_import)")x faster (target >= 20x)"
 echo "dry run / import: $(ratio "$(seconds small_dry)" "$(seconds small_import)")x (the rehearsal writes, then rolls back)"
+remap_bench small "$work/small.json"
 
 if [ -n "$memory_scale" ]; then
   echo

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "pgtote/error.h"
 #include "pgtote/json_writer.h"
@@ -30,28 +31,26 @@ WHERE c.contype = 'f' AND c.confdeltype IN ('c', 'n', 'd') AND c.conparentid = 0
 
 std::string col(const std::string& alias, const std::string& column) { return alias + "." + quote_ident(column); }
 
-// A table the deletes may change: its rows before and after, and per foreign key that sets
-// NULL or a default, the rows whose reference is set before and after.
+// A table the deletes may change: its rows before and after, and, when a foreign key of it sets
+// NULL or a default as a parent row goes, how many of its rows the deletes rewrote.
 struct Watched {
   const Table* table = nullptr;
-  std::vector<const ForeignKey*> nulling;
-  uint64_t rows_before = 0, rows_after = 0;
-  std::vector<uint64_t> set_before, set_after;
+  bool nulling = false;
+  uint64_t rows_before = 0, rows_after = 0, changed = 0;
 };
 
-void count(Connection& connection, Watched& w, bool before) {
-  std::string sql = "SELECT count(*)";
-  for (const ForeignKey* fk : w.nulling) {
-    std::string all_set;
-    for (const auto& c : fk->columns) all_set += (all_set.empty() ? "" : " AND ") + quote_ident(c) + " IS NOT NULL";
-    sql += ", count(*) FILTER (WHERE " + all_set + ")";
-  }
-  Result r = connection.exec(sql + " FROM " + table_ref(*w.table));
-  (before ? w.rows_before : w.rows_after) = static_cast<uint64_t>(r.number(0, 0));
-  auto& set = before ? w.set_before : w.set_after;
-  set.clear();
-  for (size_t i = 0; i < w.nulling.size(); ++i)
-    set.push_back(static_cast<uint64_t>(r.number(0, static_cast<int>(i) + 1)));
+// The table's rows, and of them those whose version a transaction of `xids` (a text array of
+// transaction ids; empty: not asked) wrote. A row that stayed but that a delete statement's ON
+// DELETE SET NULL / SET DEFAULT rewrote carries the id of the savepoint the statement ran in:
+// the server's own record of what changed, whatever the reference held before (NULL already, a
+// default), however many references of the row were set, and leaving out rows that went.
+std::pair<uint64_t, uint64_t> count_rows(Connection& connection, const Table& table, const std::string& xids) {
+  if (xids.empty())
+    return {static_cast<uint64_t>(connection.exec("SELECT count(*) FROM " + table_ref(table)).number(0, 0)), 0};
+  // $1: the transaction ids. Result: rows, rows written by them.
+  Result r = connection.exec(
+      "SELECT count(*), count(*) FILTER (WHERE xmin = ANY($1::pg_catalog.xid[])) FROM " + table_ref(table), {xids});
+  return {static_cast<uint64_t>(r.number(0, 0)), static_cast<uint64_t>(r.number(0, 1))};
 }
 
 std::string delete_sql(const TablePlan& plan, const std::string& scope) {
@@ -211,10 +210,14 @@ bool delete_missing(ImportSession& session, const std::vector<std::vector<size_t
     Watched w;
     w.table = &t;
     for (const auto& fk : t.foreign_keys)
-      if ((action(t, fk) == 'n' || action(t, fk) == 'd') && parent_reached(fk)) w.nulling.push_back(&fk);
-    if (reached.count(t.oid) || !w.nulling.empty()) watched.push_back(std::move(w));
+      if ((action(t, fk) == 'n' || action(t, fk) == 'd') && parent_reached(fk)) w.nulling = true;
+    if (reached.count(t.oid) || w.nulling) watched.push_back(std::move(w));
   }
-  for (auto& w : watched) count(connection, w, true);
+  for (auto& w : watched) w.rows_before = count_rows(connection, *w.table, "").first;
+  // Each delete statement runs in a savepoint; a row written into a temporary table there tells
+  // the savepoint's transaction id (the rows the statement's ON DELETE actions rewrite carry it).
+  std::vector<std::string> xids;
+  connection.exec("CREATE TEMPORARY TABLE pg_temp.pgtote_delete_probe (x integer)");
 
   std::map<uint32_t, uint64_t> deleted;  // by table oid
   for (auto group = groups.rbegin(); group != groups.rend(); ++group) {
@@ -232,6 +235,7 @@ bool delete_missing(ImportSession& session, const std::vector<std::vector<size_t
     }
     if (plans.empty()) continue;
     connection.exec("SAVEPOINT pgtote_delete");
+    xids.push_back(connection.exec("INSERT INTO pg_temp.pgtote_delete_probe VALUES (1) RETURNING xmin").text(0, 0));
     try {
       Result counts = connection.exec(with + " SELECT " + select);
       connection.exec("RELEASE SAVEPOINT pgtote_delete");
@@ -248,20 +252,17 @@ bool delete_missing(ImportSession& session, const std::vector<std::vector<size_t
     }
   }
 
+  connection.exec("DROP TABLE pg_temp.pgtote_delete_probe");
   bool ok = true;
   for (auto& w : watched) {
-    count(connection, w, false);
+    std::tie(w.rows_after, w.changed) = count_rows(connection, *w.table, w.nulling ? text_array_literal(xids) : "");
     TableDeletes d;
     d.table = w.table->qualified_name();
     d.rows_before = w.rows_before;
     uint64_t lost = w.rows_before > w.rows_after ? w.rows_before - w.rows_after : 0;
     d.deleted = std::min(lost, deleted[w.table->oid]);
     d.cascaded = lost - d.deleted;
-    // A reference that went from set to NULL (or a default); rows that left count apart.
-    for (size_t i = 0; i < w.nulling.size(); ++i) {
-      uint64_t unset = w.set_before[i] > w.set_after[i] ? w.set_before[i] - w.set_after[i] : 0;
-      d.set_null += unset > lost ? unset - lost : 0;
-    }
+    d.set_null = w.changed;
     if (d.deleted + d.cascaded + d.set_null == 0) continue;
     const auto& cap = session.options.max_delete;
     bool over =

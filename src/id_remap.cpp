@@ -6,7 +6,9 @@
 #include <map>
 #include <set>
 
+#include "pgtote/direct_remap.h"
 #include "pgtote/error.h"
+#include "pgtote/fresh_ids.h"
 #include "pgtote/match_map.h"
 #include "pgtote/sql_quote.h"
 
@@ -20,9 +22,12 @@ constexpr int shown_ids = 5;
 std::string stage_of(const TablePlan& plan) { return "pg_temp." + quote_ident(plan.stage); }
 std::string col(const std::string& alias, const std::string& column) { return alias + "." + quote_ident(column); }
 
-bool draws_from_sequence(const Column& column) {
-  return column.sequence && (!column.identity.empty() ||
-                             (column.default_expr && column.default_expr->find("nextval(") != std::string::npos));
+// "5, 6, 7, ..." from a result of up to shown_ids + 1 ids.
+std::string listed_ids(const Result& ids) {
+  std::string out;
+  for (int i = 0; i < ids.rows() && i < shown_ids; ++i) out += (i ? ", " : "") + ids.text(i, 0);
+  if (ids.rows() > shown_ids) out += ", ...";
+  return out;
 }
 
 }  // namespace
@@ -46,6 +51,45 @@ void IdRemap::use_match_key(TablePlan& plan, const MatchRule& rule) {
     column.in_key = std::find(plan.key.begin(), plan.key.end(), column.name) != plan.key.end();
 }
 
+std::string IdRemap::map_of(const Remapped& r) const {
+  if (!r.direct) return "pg_temp." + quote_ident(r.map);
+  const TablePlan& plan = session_.plans[r.plan];
+  return "(SELECT " + col("t", r.id) + " AS snapshot_id, " + col("t", r.id) +
+         " AS target_id, 'new'::text AS how FROM " + table_ref(*plan.target) + " t)";
+}
+
+const std::pair<const MatchRule*, MatchShape>* IdRemap::rule_of(const TablePlan& plan) const {
+  for (const auto& rule : rules_)
+    if (rule.first->schema == plan.snapshot.schema && rule.first->table == plan.snapshot.name) return &rule;
+  return nullptr;
+}
+
+bool IdRemap::allows_direct_copy(const TablePlan& plan) const {
+  const auto* rule = rule_of(plan);
+  return pgtote::allows_direct_copy(session_, plan, rule ? rule->first : nullptr, rule ? &rule->second : nullptr);
+}
+
+bool IdRemap::keeps_direct_copy(const TablePlan& plan) {
+  const auto* rule = rule_of(plan);
+  return direct_copy_keeps_ids(session_.connection, plan, rule ? &rule->second : nullptr);
+}
+
+// The mapping is joined to the stages and the target tables. Without statistics (filled by the
+// import before, autovacuum not by yet) a table's entries are planned as a few rows, and the join
+// probes a target index once per entry: analyzed here when autovacuum would (never analyzed, or a
+// tenth changed since), if this role owns it; a statement in the import's own transaction.
+void IdRemap::analyze_match_map() {
+  std::string table = match_map_table(session_.options.match_map_schema);
+  // $1: the table. Result: whether to analyze it.
+  Result r = session_.connection.exec(
+      "SELECT pg_catalog.pg_has_role(c.relowner, 'USAGE') AND (NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stats s "
+      "WHERE s.schemaname = n.nspname AND s.tablename = c.relname) OR pg_catalog.pg_stat_get_mod_since_analyze(c.oid) "
+      "> 50 + 0.1 * GREATEST(c.reltuples, 0)) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+      "ON n.oid = c.relnamespace WHERE c.oid = $1::pg_catalog.regclass",
+      {table});
+  if (r.rows() == 1 && r.boolean(0, 0)) session_.connection.exec("ANALYZE " + table);
+}
+
 // Rewrites one column of a stage with its source's map. A reference no map knows names a row the
 // snapshot does not hold: its value means another row in the target's id space, so it blocks.
 void IdRemap::rewrite(const ColumnRef& column) {
@@ -59,7 +103,7 @@ void IdRemap::check_mapped(const ColumnRef& column, const Source& how) {
   const TablePlan& plan = session_.plans[column.first];
   const Remapped& source = remapped_[how.remapped];
   if (column.first == source.plan && column.second == source.id) return;  // every row has its map entry
-  std::string c = col("s", column.second), map = "pg_temp." + quote_ident(source.map);
+  std::string c = col("s", column.second), map = map_of(source);
   std::string condition = how.when.empty() ? "" : " AND (" + how.when + ")";
   std::string row = plan.rows_by_position ? "0" : col("s", plan.row_column);
   // The condition is the config's SQL: sent with no parameters, still as one statement only.
@@ -81,8 +125,9 @@ void IdRemap::check_mapped(const ColumnRef& column, const Source& how) {
 
 void IdRemap::rewrite_with(const ColumnRef& column, const Source& how, bool checked) {
   if (!checked) check_mapped(column, how);
+  if (remapped_[how.remapped].identity) return;  // every id stays: nothing to write
   const TablePlan& plan = session_.plans[column.first];
-  std::string c = col("s", column.second), map = "pg_temp." + quote_ident(remapped_[how.remapped].map);
+  std::string c = col("s", column.second), map = map_of(remapped_[how.remapped]);
   if (how.when.empty()) {
     session_.connection.exec("UPDATE " + stage_of(plan) + " s SET " + quote_ident(column.second) +
                              " = m.target_id FROM " + map + " m WHERE m.snapshot_id = " + c +
@@ -107,7 +152,8 @@ void IdRemap::rewrite_stage(size_t plan_index, const std::vector<ColumnRef>& col
     if (sources.empty()) continue;
     if (sources.size() == 1 && sources[0].when.empty() && rewritten_.insert(column).second) {
       check_mapped(column, sources[0]);
-      simple.push_back({column, &remapped_[sources[0].remapped]});
+      // A map that keeps every id changes nothing: the stage is not made again for it.
+      if (!remapped_[sources[0].remapped].identity) simple.push_back({column, &remapped_[sources[0].remapped]});
     } else {
       rewrite(column);
     }
@@ -137,8 +183,7 @@ void IdRemap::rewrite_stage(size_t plan_index, const std::vector<ColumnRef>& col
     std::string value = "COALESCE(" + m + ".target_id, " + col("s", written.name) + ")";
     if (target_column) value = "CAST(" + value + " AS " + target_column->type + ")";
     list += ", " + value + " AS " + quote_ident(written.name);
-    joins += " LEFT JOIN pg_temp." + quote_ident(it->second->map) + " " + m + " ON " + m +
-             ".snapshot_id = " + col("s", written.name);
+    joins += " LEFT JOIN " + map_of(*it->second) + " " + m + " ON " + m + ".snapshot_id = " + col("s", written.name);
   }
   for (size_t n = 0; n < converted_columns(plan).size(); ++n) list += ", " + col("s", raw_column(plan, n));
   std::string rewritten = plan.stage + "_rewritten";
@@ -159,16 +204,8 @@ std::string IdRemap::fresh_ids(const Remapped& r, std::vector<std::optional<std:
   std::string x = col("x", "id"), cast = "::" + r.id_type;
   if (draws_from_sequence(id)) {
     shown = "ids";
-    Result state = session_.connection.exec(
-        "SELECT last_value, is_called, (SELECT s.seqincrement FROM pg_catalog.pg_sequence s WHERE s.seqrelid = "
-        "$1::pg_catalog.regclass) FROM " +
-            *id.sequence,
-        {*id.sequence});
-    long long last = state.number(0, 0), step = state.number(0, 2);
-    bool called = state.text(0, 1) == "t";
-    params.push_back(std::to_string(called ? last : last - step));
-    params.push_back(std::to_string(step));
-    return "($1::bigint + $2::bigint * pg_catalog.row_number() OVER (ORDER BY " + x + "))" + cast;
+    params = sequence_start(session_.connection, *id.sequence);
+    return sequence_ids(x, r.id_type);
   }
   if (id.default_expr) {
     shown = id.default_expr->find("nextval(") != std::string::npos ? "from sequence" : "from the column's default";
@@ -208,57 +245,90 @@ void IdRemap::check_matched_once(const Remapped& r) {
 }
 
 // snapshot id -> target id: by business key, then by the persistent mapping (a row an earlier
-// import of this source inserted, still in the target and not taken), then fresh.
-void IdRemap::build_map(Remapped& r) {
+// import of this source inserted, still in the target and not taken), then fresh. A step is left
+// out once every staged row has its entry (a re-import matches every row by key or mapping).
+void IdRemap::fill_map(const Remapped& r, std::string& shown) {
   const TablePlan& plan = session_.plans[r.plan];
   Connection& connection = session_.connection;
   std::string stage = stage_of(plan), target = table_ref(*plan.target), map = "pg_temp." + quote_ident(r.map);
   std::string sid = col("s", r.id), tid = col("t", r.id);
   connection.exec("CREATE TEMPORARY TABLE " + map + " AS SELECT " + sid + " AS snapshot_id, " + sid +
                   " AS target_id, ''::text AS how FROM " + stage + " s WITH NO DATA");
+  uint64_t mapped = 0;
+  auto all_mapped = [&] {
+    return mapped > 0 &&
+           connection.exec("SELECT count(*) FROM " + stage).number(0, 0) <= static_cast<long long>(mapped);
+  };
   if (!r.rule->fresh) {
     std::string on;
     for (const auto& c : r.rule->columns) on += (on.empty() ? "" : " AND ") + col("t", c) + " = " + col("s", c);
-    connection.exec("INSERT INTO " + map + " SELECT " + sid + ", " + tid + ", 'key' FROM " + stage + " s JOIN " +
-                    target + " t ON " + on);
+    mapped += connection
+                  .exec("INSERT INTO " + map + " SELECT " + sid + ", " + tid + ", 'key' FROM " + stage + " s JOIN " +
+                        target + " t ON " + on)
+                  .affected_rows();
     check_matched_once(r);
   }
+  if (all_mapped()) return;
   if (map_exists_) {
     std::vector<std::optional<std::string>> params{plan.target->qualified_name()};
     std::string source = match_map_source_condition(source_, "mm", params);
-    connection.exec("INSERT INTO " + map + " SELECT " + sid + ", " + tid + ", 'mapping' FROM " + stage + " s JOIN " +
-                        match_map_table(session_.options.match_map_schema) + " mm ON " + source +
-                        " AND mm.table_name = $1 AND mm.snapshot_key = " + sid + "::text JOIN " + target + " t ON " +
-                        tid + " = mm.target_key::" + r.id_type + " WHERE NOT EXISTS (SELECT 1 FROM " + map +
-                        " m WHERE m.snapshot_id = " + sid + ") AND NOT EXISTS (SELECT 1 FROM " + map +
-                        " m WHERE m.target_id = " + tid + ")",
-                    params);
+    mapped += connection
+                  .exec("INSERT INTO " + map + " SELECT " + sid + ", " + tid + ", 'mapping' FROM " + stage +
+                            " s JOIN " + match_map_table(session_.options.match_map_schema) + " mm ON " + source +
+                            " AND mm.table_name = $1 AND mm.snapshot_key = " + sid + "::text JOIN " + target +
+                            " t ON " + tid + " = mm.target_key::" + r.id_type + " WHERE NOT EXISTS (SELECT 1 FROM " +
+                            map + " m WHERE m.snapshot_id = " + sid + ") AND NOT EXISTS (SELECT 1 FROM " + map +
+                            " m WHERE m.target_id = " + tid + ")",
+                        params)
+                  .affected_rows();
   }
+  if (all_mapped()) return;
   std::vector<std::optional<std::string>> params;
-  std::string shown;
   std::string fresh = fresh_ids(r, params, shown);
   // The rows in order, numbered by the subquery, so ids are drawn in snapshot id order.
   connection.exec("INSERT INTO " + map + " SELECT x.id, " + fresh + ", 'new' FROM (SELECT " + sid + " AS id FROM " +
                       stage + " s WHERE NOT EXISTS (SELECT 1 FROM " + map + " m WHERE m.snapshot_id = " + sid +
                       ") ORDER BY 1 OFFSET 0) x",
                   params);
-  connection.exec("ANALYZE " + map);
+}
+
+// The map and what the report says of it: counts, the first fresh ids, moved ids, rows with no id.
+void IdRemap::build_map(Remapped& r) {
+  const TablePlan& plan = session_.plans[r.plan];
+  Connection& connection = session_.connection;
+  std::string map = "pg_temp." + quote_ident(r.map);
   TableIdentity identity;
   identity.table = plan.snapshot.qualified_name();
   identity.match = r.rule->describe();
+  if (r.direct) {
+    // Its target table was empty and holds the snapshot's rows now, each new under its own id:
+    // the map is read from it (map_of).
+    std::string tid = col("t", r.id);
+    identity.fresh = session_.stats[r.plan].inserted;
+    if (identity.fresh > 0)
+      identity.fresh_ids =
+          listed_ids(connection.exec("SELECT " + tid + "::text FROM " + table_ref(*plan.target) + " t ORDER BY " + tid +
+                                     " LIMIT " + std::to_string(shown_ids + 1)));
+    session_.result.identity.push_back(std::move(identity));
+    return;
+  }
+  std::string shown = "ids";
+  fill_map(r, shown);
   Result counts = connection.exec(
       "SELECT count(*) FILTER (WHERE how = 'key'), count(*) FILTER (WHERE how = "
-      "'mapping'), count(*) FILTER (WHERE how = 'new') FROM " +
+      "'mapping'), count(*) FILTER (WHERE how = 'new'), count(*) FILTER (WHERE target_id IS DISTINCT FROM "
+      "snapshot_id), count(*) FILTER (WHERE target_id IS NULL) FROM " +
       map);
   identity.by_key = static_cast<uint64_t>(counts.number(0, 0));
   identity.by_mapping = static_cast<uint64_t>(counts.number(0, 1));
   identity.fresh = static_cast<uint64_t>(counts.number(0, 2));
+  r.identity = counts.number(0, 3) == 0;
+  connection.exec("ANALYZE " + map);  // the checks and rewrites join it: a merge join would sort both
   if (shown == "ids" && identity.fresh > 0) {
-    Result ids = connection.exec("SELECT target_id::text FROM " + map +
-                                 " WHERE how = 'new' AND target_id IS NOT NULL ORDER BY snapshot_id LIMIT " +
-                                 std::to_string(shown_ids + 1));
-    for (int i = 0; i < ids.rows() && i < shown_ids; ++i) identity.fresh_ids += (i ? ", " : "") + ids.text(i, 0);
-    if (ids.rows() > shown_ids) identity.fresh_ids += ", ...";
+    identity.fresh_ids = listed_ids(connection.exec("SELECT target_id::text FROM " + map +
+                                                    " WHERE how = 'new' AND target_id IS NOT NULL ORDER BY "
+                                                    "snapshot_id LIMIT " +
+                                                    std::to_string(shown_ids + 1)));
   } else if (identity.fresh > 0) {
     identity.fresh_ids = shown;
   }
@@ -270,17 +340,17 @@ void IdRemap::build_map(Remapped& r) {
       identity.remapped.push_back(r.id + " " + moved.text(i, 0) + " -> " +
                                   (moved.is_null(i, 1) ? "(none)" : moved.text(i, 1)));
   }
-  Result stuck = connection.exec("SELECT count(*), string_agg(snapshot_id::text, ', ' ORDER BY snapshot_id) FROM " +
-                                 map + " WHERE target_id IS NULL");
-  if (stuck.number(0, 0) > 0) {
-    uint64_t n = static_cast<uint64_t>(stuck.number(0, 0));
+  if (counts.number(0, 4) > 0) {
+    Result stuck = connection.exec("SELECT string_agg(snapshot_id::text, ', ' ORDER BY snapshot_id) FROM " + map +
+                                   " WHERE target_id IS NULL");
+    uint64_t n = static_cast<uint64_t>(counts.number(0, 4));
     session_.result.problems.push_back({identity.table,
                                         "no free id",
                                         n,
                                         true,
                                         "",
                                         {r.id + " has no default and the target already uses the snapshot's ids " +
-                                         stuck.text(0, 1) + " (give the column a default or identity)"}});
+                                         stuck.text(0, 0) + " (give the column a default or identity)"}});
     session_.stats[r.plan].errors += n;
   }
   session_.result.identity.push_back(std::move(identity));
@@ -322,9 +392,9 @@ std::vector<std::string> IdRemap::prepare_mapping() {
 std::vector<std::string> IdRemap::remap(const SourceIdentity& source) {
   source_ = source;
   for (const auto& [rule, shape] : rules_) {
-    const TablePlan* staged = session_.staged_plan(rule->schema, rule->table);
-    if (!staged) continue;  // not in this snapshot, or left out
-    TablePlan& plan = session_.plans[staged->position];
+    auto found = session_.plan_by_name.find({rule->schema, rule->table});
+    if (found == session_.plan_by_name.end() || session_.plans[found->second].skipped) continue;  // not imported
+    TablePlan& plan = session_.plans[found->second];
     std::vector<std::string> needed = rule->columns;
     if (!shape.id_column.empty()) needed.push_back(shape.id_column);
     for (const auto& c : needed)
@@ -332,11 +402,12 @@ std::vector<std::string> IdRemap::remap(const SourceIdentity& source) {
         throw Error(ExitCode::drift, "match " + rule->qualified_name() + " on " + rule->describe() +
                                          ": the snapshot's table has no column " + c);
     if (shape.id_column.empty()) {
-      use_match_key(plan, *rule);
+      if (!plan.direct) use_match_key(plan, *rule);
       continue;
     }
     Remapped r;
     r.plan = plan.position;
+    r.direct = r.identity = plan.direct;
     r.rule = rule;
     r.id = shape.id_column;
     r.id_type = plan.target->find_column(r.id)->type;
@@ -359,23 +430,32 @@ std::vector<std::string> IdRemap::remap(const SourceIdentity& source) {
                     session_.plans[e.child].snapshot.qualified_name() + "(" + e.column +
                     ") straight to the remapped tables, each with a when on this table's columns");
   }
-  // Stages are fresh temporary tables: without statistics the joins below are planned blind.
-  // Only the columns the joins use: a wide stage's other columns (jsonb, text) cost most to sample.
+  // Stages and maps are fresh temporary tables: without statistics the joins below are planned
+  // blind. A small sample (3,000 rows, where the default takes 30,000) plans them as well, at a
+  // fraction of the cost; only the columns the joins use: a wide stage's other columns (jsonb,
+  // text) cost most to sample. The setting is put back when the maps are made.
+  std::string statistics_target = session_.connection.exec("SHOW default_statistics_target").text(0, 0);
+  session_.connection.exec("SET LOCAL default_statistics_target = 10");
+  map_exists_ = !remapped_.empty() && match_map_exists(session_.connection, session_.options.match_map_schema);
+  std::vector<std::string> notes;
+  if (map_exists_) {
+    notes = prepare_mapping();  // upgrades an earlier pgtote's table first
+    analyze_match_map();
+  }
   std::map<size_t, std::set<std::string>> involved;
   for (const auto& [column, sources] : sources_) involved[column.first].insert(column.second);
   for (const auto& r : remapped_)
     for (const auto& c : r.rule->columns) involved[r.plan].insert(c);
   for (const auto& [plan, columns] : involved) {
+    if (session_.plans[plan].direct) continue;  // no stage
     std::string list;
     for (const auto& c : columns) list += (list.empty() ? "" : ", ") + quote_ident(c);
     session_.connection.exec("ANALYZE " + stage_of(session_.plans[plan]) + " (" + list + ")");
   }
-  map_exists_ = !remapped_.empty() && match_map_exists(session_.connection, session_.options.match_map_schema);
-  std::vector<std::string> notes;
-  if (map_exists_) notes = prepare_mapping();
   // Parents first: a business key made of references is rewritten before the table is matched.
   for (size_t i = 0; i < remapped_.size(); ++i) {
     for (const auto& c : remapped_[i].rule->columns) {
+      if (remapped_[i].direct) break;  // nothing to match: its rows are in, under their own ids
       auto sources = sources_.find({remapped_[i].plan, c});
       if (sources == sources_.end()) continue;
       for (const auto& source : sources->second)
@@ -388,11 +468,42 @@ std::vector<std::string> IdRemap::remap(const SourceIdentity& source) {
     }
     build_map(remapped_[i]);
   }
+  session_.connection.exec("SELECT pg_catalog.set_config('default_statistics_target', $1, true)", {statistics_target});
   std::map<size_t, std::vector<ColumnRef>> by_stage;
   for (const auto& [column, sources] : sources_)
-    if (!rewritten_.count(column)) by_stage[column.first].push_back(column);
+    if (!rewritten_.count(column) && !session_.plans[column.first].direct) by_stage[column.first].push_back(column);
   for (const auto& [plan, columns] : by_stage) rewrite_stage(plan, columns);
   return notes;
+}
+
+// Every entry, written in the order of the mapping's key: tables by name in the database's
+// collation, each one's keys in byte order (which collations mostly agree with for ids: digits,
+// hex, prefixes). The key, built after, then reads sorted rows: one pass instead of a sort that
+// compares every key with the collation dozens of times (where the orders differ, it sorts).
+void IdRemap::record_in_key_order() {
+  Connection& connection = session_.connection;
+  std::vector<std::string> names;
+  for (const auto& r : remapped_) names.push_back(session_.plans[r.plan].target->qualified_name());
+  // $1: the tables' names. Result: their positions in $1, in the database's order of the names.
+  Result order = connection.exec(
+      "SELECT n.i FROM pg_catalog.unnest($1::pg_catalog.text[]) WITH ORDINALITY n(name, i) ORDER BY n.name",
+      {text_array_literal(names)});
+  for (int row = 0; row < order.rows(); ++row) {
+    const Remapped& r = remapped_[static_cast<size_t>(order.number(row, 0) - 1)];
+    const TablePlan& plan = session_.plans[r.plan];
+    // A direct copy's rows are all in the target; a staged row may have been skipped.
+    std::string written = r.direct ? ""
+                                   : " AND EXISTS (SELECT 1 FROM " + table_ref(*plan.target) + " t WHERE " +
+                                         col("t", r.id) + " = m.target_id)";
+    std::vector<std::optional<std::string>> params = match_map_source_values(source_);
+    params.push_back(plan.target->qualified_name());
+    connection.exec(
+        "INSERT INTO " + match_map_table(session_.options.match_map_schema) + " (" + match_map_source_columns +
+            ", table_name, snapshot_key, target_key) SELECT $1, $2::pg_catalog.oid, $3, $4, "
+            "m.snapshot_id::text, m.target_id::text FROM " +
+            map_of(r) + " m WHERE m.target_id IS NOT NULL" + written + " ORDER BY m.snapshot_id::text COLLATE \"C\"",
+        params);
+  }
 }
 
 void IdRemap::record() {
@@ -400,6 +511,10 @@ void IdRemap::record() {
   Connection& connection = session_.connection;
   const std::string table = match_map_table(session_.options.match_map_schema);
   ensure_match_map(connection, session_.options.match_map_schema);
+  // The first import into this target: every entry is new, and the table empty.
+  if (!map_exists_ &&
+      fill_empty_match_map(connection, session_.options.match_map_schema, [&] { record_in_key_order(); }))
+    return;
   if (source_.identified()) {  // the name is informative: an identified source's follows a rename
     std::vector<std::optional<std::string>> params{source_.database};
     connection.exec("UPDATE " + table + " mm SET source_database = $1 WHERE " +
@@ -416,8 +531,8 @@ void IdRemap::record() {
     std::string source = match_map_source_condition(source_, "e", params);
     connection.exec("INSERT INTO " + table + " AS mm (" + match_map_source_columns +
                         ", table_name, snapshot_key, target_key) SELECT $1, $2::pg_catalog.oid, $3, $4, "
-                        "m.snapshot_id::text, m.target_id::text FROM pg_temp." +
-                        quote_ident(r.map) + " m WHERE m.how <> 'mapping' AND m.target_id IS NOT NULL AND NOT EXISTS " +
+                        "m.snapshot_id::text, m.target_id::text FROM " +
+                        map_of(r) + " m WHERE m.how <> 'mapping' AND m.target_id IS NOT NULL AND NOT EXISTS " +
                         "(SELECT 1 FROM " + table + " e WHERE " + source +
                         " AND e.table_name = $4 AND e.snapshot_key = m.snapshot_id::text "
                         "AND e.target_key = m.target_id::text) AND EXISTS (SELECT 1 FROM " +

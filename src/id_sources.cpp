@@ -28,6 +28,14 @@ bool parse_reference(const std::string& text, std::string& schema, std::string& 
   return true;
 }
 
+// A table this import writes, staged or copied directly (a direct one's map is read from its
+// target table), or null.
+const TablePlan* written_plan(const ImportSession& session, const std::string& schema, const std::string& name) {
+  auto it = session.plan_by_name.find({schema, name});
+  if (it == session.plan_by_name.end() || session.plans[it->second].skipped) return nullptr;
+  return &session.plans[it->second];
+}
+
 }  // namespace
 
 std::vector<IdEdge> reference_edges(const ImportSession& session, const std::vector<VirtualForeignKey>& virtual_keys) {
@@ -36,7 +44,7 @@ std::vector<IdEdge> reference_edges(const ImportSession& session, const std::vec
     const TablePlan& child = session.plans[c];
     if (child.skipped || child.direct) continue;
     for (const auto& fk : child.target->foreign_keys) {
-      const TablePlan* parent = session.staged_plan(fk.ref_schema, fk.ref_table);
+      const TablePlan* parent = written_plan(session, fk.ref_schema, fk.ref_table);
       if (!parent) continue;
       for (size_t i = 0; i < fk.columns.size() && i < fk.ref_columns.size(); ++i)
         if (writes_all(child, {fk.columns[i]}))
@@ -50,13 +58,24 @@ std::vector<IdEdge> reference_edges(const ImportSession& session, const std::vec
         !parse_reference(key.to, to_schema, to_table, to_columns) || from_columns.size() != to_columns.size())
       continue;  // the config reader refused malformed ones already
     const TablePlan* child = session.staged_plan(from_schema, from_table);
-    const TablePlan* parent = session.staged_plan(to_schema, to_table);
+    const TablePlan* parent = written_plan(session, to_schema, to_table);
     if (!child || !parent) continue;
     for (size_t i = 0; i < from_columns.size(); ++i)
       if (writes_all(*child, {from_columns[i]}))
         edges.push_back({child->position, from_columns[i], parent->position, to_columns[i], key.when});
   }
   return edges;
+}
+
+bool has_virtual_reference(const TablePlan& plan, const std::vector<VirtualForeignKey>& virtual_keys) {
+  for (const auto& key : virtual_keys) {
+    std::string schema, table;
+    std::vector<std::string> columns;
+    if (parse_reference(key.from, schema, table, columns) && schema == plan.snapshot.schema &&
+        table == plan.snapshot.name)
+      return true;
+  }
+  return false;
 }
 
 std::map<ColumnRef, std::vector<IdSource>> find_id_sources(const std::vector<ColumnRef>& remapped_ids,

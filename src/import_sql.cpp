@@ -150,6 +150,14 @@ std::string copy_into_target(const TablePlan& plan) {
 
 std::string target_is_empty(const TablePlan& plan) { return "SELECT NOT EXISTS (SELECT 1 FROM " + target(plan) + ")"; }
 
+std::string stage_from_target(const TablePlan& plan) {
+  return "INSERT INTO " + stage(plan) + " (" + row_number(plan) + ", " + written_list(plan, "") +
+         ") SELECT pg_catalog.row_number() OVER (ORDER BY t.ctid), " + written_list(plan, "t") + " FROM " +
+         target(plan) + " t";
+}
+
+std::string empty_target(const TablePlan& plan) { return "DELETE FROM " + target(plan); }
+
 std::string duplicate_keys(const TablePlan& plan) {
   std::string keys;
   for (const auto& k : plan.key) keys += (keys.empty() ? "" : ", ") + quote_ident(k);

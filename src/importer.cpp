@@ -146,6 +146,10 @@ struct Importer : ImportSession {
         progress->start({plan.direct ? "copying" : "staging", table.qualified_name(),
                          place_text("table", position + 1, reader.info().order.size()), ""});
         uint64_t rows = stage_table(connection, plan, reader, options.snapshot_path, *progress);
+        if (plan.direct && remap && !remap->keeps_direct_copy(plan)) {
+          plan.direct = false;  // the rule gives its rows other ids: they are remapped in a stage
+          restage_copied_rows(connection, plan);
+        }
         if (plan.direct)
           s.inserted = rows;
         else
@@ -196,11 +200,12 @@ struct Importer : ImportSession {
   }
 
   // A first import of a table: the target table is empty, it is not part of a multi-table cycle,
-  // and no parent of it waits in a stage (its rows would not be there yet).
+  // and no parent of it waits in a stage (its rows would not be there yet). Under match rules, as
+  // long as its rows keep their ids and references (IdRemap::allows_direct_copy).
   bool copies_directly(const TablePlan& plan, const std::set<size_t>& cycle_members) {
-    if (!options.direct_copy || options.dry_run || !options.match.empty() || options.continue_on_error ||
-        options.snapshot_path == "-" || plan.columns.empty() || cycle_members.count(plan.position) ||
-        !converted_columns(plan).empty())
+    if (!options.direct_copy || options.dry_run || options.continue_on_error || options.snapshot_path == "-" ||
+        plan.columns.empty() || cycle_members.count(plan.position) || !converted_columns(plan).empty() ||
+        (remap && !remap->allows_direct_copy(plan)))
       return false;
     // COPY fires triggers but not rules, and its count includes rows a trigger dropped: tables
     // with either go through the stage, where what was written is checked.

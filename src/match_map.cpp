@@ -2,6 +2,8 @@
 // earlier builds, read back by `pgtote map`.
 #include "pgtote/match_map.h"
 
+#include <functional>
+
 #include "pgtote/error.h"
 #include "pgtote/sql_quote.h"
 
@@ -164,6 +166,36 @@ std::vector<MatchMapEntry> read_match_map(Connection& connection, const std::str
   for (int i = 0; i < r.rows(); ++i)
     out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), r.text(i, 4), r.text(i, 5), r.text(i, 6)});
   return out;
+}
+
+bool fill_empty_match_map(Connection& connection, const std::string& schema, const std::function<void()>& write) {
+  const std::string table = match_map_table(schema);
+  // Result: whether this role owns the table (dropping its indexes needs that).
+  if (!connection
+           .exec("SELECT pg_catalog.pg_has_role(c.relowner, 'USAGE') FROM pg_catalog.pg_class c "
+                 "WHERE c.oid = $1::pg_catalog.regclass",
+                 {table})
+           .boolean(0, 0))
+    return false;
+  connection.exec("SAVEPOINT pgtote_fill_map");
+  bool empty = false;
+  try {
+    connection.exec("DROP INDEX " + quote_qualified(schema, "match_map_identity_key") + ", " +
+                    quote_qualified(schema, "match_map_name_only_key"));
+    // Under the lock the drop holds: no other import adds an entry before the commit.
+    empty = connection.exec("SELECT NOT EXISTS (SELECT 1 FROM " + table + ")").boolean(0, 0);
+  } catch (const Error& e) {
+    if (e.server().sqlstate.empty()) throw;  // the server refused the drop (a dependent object): keep the keys
+  }
+  if (!empty) {
+    connection.exec("ROLLBACK TO SAVEPOINT pgtote_fill_map");
+    connection.exec("RELEASE SAVEPOINT pgtote_fill_map");
+    return false;
+  }
+  write();
+  create_keys(connection, schema);
+  connection.exec("RELEASE SAVEPOINT pgtote_fill_map");
+  return true;
 }
 
 }  // namespace pgtote

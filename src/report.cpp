@@ -85,7 +85,7 @@ std::string format_deletes(const ImportResult& result) {
   for (const auto& d : result.deletes)
     out += "  " + d.table + ": " + std::to_string(d.deleted) + " missing from the snapshot, " +
            std::to_string(d.cascaded) + " by ON DELETE CASCADE, " + std::to_string(d.set_null) +
-           " references set to NULL or default (of " + std::to_string(d.rows_before) + " rows)\n";
+           " changed by ON DELETE SET NULL or SET DEFAULT (of " + std::to_string(d.rows_before) + " rows)\n";
   return out;
 }
 }  // namespace

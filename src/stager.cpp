@@ -125,4 +125,10 @@ uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotRead
   return rows;
 }
 
+void restage_copied_rows(Connection& connection, const TablePlan& plan) {
+  connection.exec(import_sql::create_stage(plan));
+  connection.exec(import_sql::stage_from_target(plan));
+  connection.exec(import_sql::empty_target(plan));
+}
+
 }  // namespace pgtote

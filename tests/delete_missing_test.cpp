@@ -1,11 +1,13 @@
-// --delete-missing against real PostgreSQL: children before parents, ON DELETE CASCADE and SET NULL
-// counted by the dry run exactly as the import does them, --max-delete refusing the whole import,
-// snapshots that hold only part of the source refused.
+// --delete-missing against real PostgreSQL: children before parents, ON DELETE CASCADE, SET NULL
+// and SET DEFAULT counted by the dry run exactly as the import does them (checked against what
+// changed in the target), --max-delete refusing the whole import, snapshots that hold only part of
+// the source refused.
 #include "pgtote/delete_missing.h"
 
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <map>
 
 #include "pgtote/error.h"
 #include "pgtote/importer.h"
@@ -57,6 +59,15 @@ struct Mirror {
         "(SELECT string_agg(id::text, ',' ORDER BY id) FROM pins))");
   }
 };
+
+// "deleted/cascaded/set_null/rows_before" per table.
+std::map<std::string, std::string> deletes_by_table(const ImportResult& result) {
+  std::map<std::string, std::string> out;
+  for (const auto& d : result.deletes)
+    out[d.table] = std::to_string(d.deleted) + "/" + std::to_string(d.cascaded) + "/" + std::to_string(d.set_null) +
+                   "/" + std::to_string(d.rows_before);
+  return out;
+}
 
 std::string deletes_text(const ImportResult& result) {
   std::string out;
@@ -166,4 +177,106 @@ TEST_CASE("--delete-missing on a subset snapshot deletes within the subset's sco
   CHECK(r.err.find("public.pins: 0 missing from the snapshot, 1 by ON DELETE CASCADE") != std::string::npos);
   CHECK(r.err.find("public.reviews: 1 missing from the snapshot") != std::string::npos);
   CHECK(m.rows() == "1,2,3 | 1,2,3 | 1,2 | 1:3,2:1 | 2");
+}
+
+namespace {
+
+// Tables the snapshot does not carry, which only the server's ON DELETE actions change as
+// authors and books go: a cascade beside a SET NULL whose reference was NULL already (marks), a
+// SET DEFAULT to a non-NULL default (stars), a composite reference set to NULL (quotes), two
+// references of one row set to NULL (pairs: one changed row).
+const char* actions_schema = R"SQL(
+CREATE TABLE authors (id int PRIMARY KEY, name text NOT NULL);
+CREATE TABLE books (id int PRIMARY KEY, author_id int NOT NULL REFERENCES authors ON DELETE CASCADE,
+                    title text NOT NULL, UNIQUE (author_id, id));
+CREATE TABLE marks (id int PRIMARY KEY, book_id int NOT NULL REFERENCES books ON DELETE CASCADE,
+                    author_id int REFERENCES authors ON DELETE SET NULL);
+CREATE TABLE stars (id int PRIMARY KEY, author_id int NOT NULL DEFAULT 1 REFERENCES authors ON DELETE SET DEFAULT);
+CREATE TABLE quotes (id int PRIMARY KEY, author_id int, book_id int,
+                     FOREIGN KEY (author_id, book_id) REFERENCES books (author_id, id) ON DELETE SET NULL);
+CREATE TABLE pairs (id int PRIMARY KEY, first_id int REFERENCES books ON DELETE SET NULL,
+                    second_id int REFERENCES books ON DELETE SET NULL);
+)SQL";
+
+const char* actions_rows = R"SQL(
+INSERT INTO marks VALUES (1, 4, NULL), (2, 1, 3), (3, 2, 3), (4, 1, NULL);
+INSERT INTO stars VALUES (1, 3), (2, 2), (3, 1);
+INSERT INTO quotes VALUES (1, 3, 3), (2, 1, 4), (3, NULL, 3), (4, 1, 1);
+INSERT INTO pairs VALUES (1, 3, 4), (2, 1, 3);
+)SQL";
+
+// What the import changed in one table, by primary key against a copy taken before: rows gone,
+// rows still there with other values ("gone/changed").
+std::string changed_since(const test::TestDatabase& db, const std::string& table) {
+  return db.query_value("SELECT (SELECT count(*) FROM before." + table + " b WHERE NOT EXISTS (SELECT 1 FROM public." +
+                        table + " a WHERE a.id = b.id)) || '/' || (SELECT count(*) FROM before." + table +
+                        " b JOIN public." + table + " a ON a.id = b.id WHERE a IS DISTINCT FROM b)");
+}
+
+}  // namespace
+
+TEST_CASE("--delete-missing counts every row ON DELETE SET NULL and SET DEFAULT change, as the server does [db]") {
+  test::TestDatabase source, target;
+  source.exec(std::string(actions_schema) +
+              "INSERT INTO authors VALUES (1, 'A'), (2, 'B'); INSERT INTO books VALUES (1, 1, 'one'), (2, 2, 'two');");
+  target.exec(std::string(actions_schema) +
+              "INSERT INTO authors VALUES (1, 'A'), (2, 'B'), (3, 'C');"
+              "INSERT INTO books VALUES (1, 1, 'one'), (2, 2, 'two'), (3, 3, 'three'), (4, 1, 'four');" +
+              actions_rows);
+  std::vector<std::string> not_carried = {"marks", "stars", "quotes", "pairs"};
+  // PostgreSQL 15: SET NULL of some of a composite reference's columns only.
+  bool column_lists = test::server_has(target, 15, "ON DELETE SET NULL (column list)");
+  if (column_lists) {
+    for (const auto* db : {&source, &target})
+      db->exec(
+          "CREATE TABLE excerpts (id int PRIMARY KEY, author_id int NOT NULL, book_id int, FOREIGN KEY (author_id, "
+          "book_id) REFERENCES books (author_id, id) ON DELETE SET NULL (book_id))");
+    target.exec("INSERT INTO excerpts VALUES (1, 1, 4), (2, 1, 1), (3, 3, 3)");
+    not_carried.push_back("excerpts");
+  }
+  std::string snapshot = test::temp_path("actions.json");
+  std::vector<std::string> args = {"export", "--source", source.conninfo(), "-o", snapshot, "-q"};
+  for (const auto& table : not_carried) args.insert(args.end(), {"-T", table});
+  auto r = run_pgtote(args);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  target.exec("CREATE SCHEMA before");
+  for (const auto& table : std::vector<std::string>{"authors", "books", "marks", "stars", "quotes", "pairs"})
+    target.exec("CREATE TABLE before." + table + " AS SELECT * FROM public." + table);
+  if (column_lists) target.exec("CREATE TABLE before.excerpts AS SELECT * FROM public.excerpts");
+
+  auto import = [&](bool dry_run) {
+    ImportOptions options;
+    options.target = {target.conninfo(), "test"};
+    options.snapshot_path = snapshot;
+    options.progress = false;
+    options.dry_run = dry_run;
+    options.delete_missing = true;
+    return run_import(options, [](const std::string&) {});
+  };
+  ImportResult dry = import(true);
+  REQUIRE(dry.ok);
+  auto predicted = deletes_by_table(dry);
+  CHECK(predicted["public.authors"] == "1/0/0/3");
+  CHECK(predicted["public.books"] == "2/0/0/4");
+  CHECK(predicted["public.marks"] == "0/1/2/4");   // row 1 went with book 4; its author was NULL already
+  CHECK(predicted["public.stars"] == "0/0/1/3");   // author 3 -> the default, 1
+  CHECK(predicted["public.quotes"] == "0/0/2/4");  // (3, 3) and (1, 4) go to NULL; (NULL, 3) checks nothing
+  CHECK(predicted["public.pairs"] == "0/0/2/2");   // row 1 loses both references: one row changed
+  if (column_lists) CHECK(predicted["public.excerpts"] == "0/0/2/3");
+  CHECK(changed_since(target, "marks") == "0/0");  // the dry run wrote nothing
+
+  ImportResult done = import(false);
+  REQUIRE(done.ok);
+  CHECK(deletes_by_table(done) == predicted);
+  // What the server did, table by table: the counts are its changes.
+  for (const auto& [table, counts] : predicted) {
+    INFO(table);
+    std::string name = table.substr(table.find('.') + 1);
+    const TableDeletes* d = nullptr;
+    for (const auto& entry : done.deletes)
+      if (entry.table == table) d = &entry;
+    REQUIRE(d);
+    CHECK(changed_since(target, name) == std::to_string(d->deleted + d->cascaded) + "/" + std::to_string(d->set_null));
+  }
+  CHECK(target.query_value("SELECT string_agg(id || ':' || author_id, ' ' ORDER BY id) FROM stars") == "1:1 2:2 3:1");
 }

@@ -30,9 +30,13 @@ struct IdSource {
   std::string when;     // the condition under which it applies; empty: always
 };
 
-// Every column of the staged plans that one foreign key column points from at another staged
-// plan's column: declared keys of the target's tables, then `virtual_keys`.
+// Every column of the staged plans that one foreign key column points from at another written
+// plan's column (staged, or copied directly): declared keys of the target's tables, then
+// `virtual_keys`.
 std::vector<IdEdge> reference_edges(const ImportSession& session, const std::vector<VirtualForeignKey>& virtual_keys);
+
+// Whether a virtual foreign key of the config starts at the plan's table.
+bool has_virtual_reference(const TablePlan& plan, const std::vector<VirtualForeignKey>& virtual_keys);
 
 // The maps that rewrite each column, given the remapped tables' id columns in order. A column
 // reached under two conditions (a virtual key with `when` onto a column that only a virtual key

@@ -19,6 +19,10 @@ std::string number_stage_rows(const TablePlan& plan);
 std::string copy_into_target(const TablePlan& plan);
 // One row: whether the target table has no row.
 std::string target_is_empty(const TablePlan& plan);
+// A direct plan's rows moved into its (created) stage, numbered in the order they were copied
+// (ctid order of a table filled from empty), then taken out of the target table again.
+std::string stage_from_target(const TablePlan& plan);
+std::string empty_target(const TablePlan& plan);
 
 // Rows whose match key appears twice in the stage: count.
 std::string duplicate_keys(const TablePlan& plan);

@@ -97,7 +97,7 @@ struct TableDeletes {
   std::string table;      // schema.name
   uint64_t deleted = 0;   // target rows the snapshot does not hold
   uint64_t cascaded = 0;  // rows ON DELETE CASCADE removed with them
-  uint64_t set_null = 0;  // rows whose reference ON DELETE SET NULL / SET DEFAULT changed
+  uint64_t set_null = 0;  // rows that stayed, changed by ON DELETE SET NULL / SET DEFAULT (once each)
   uint64_t rows_before = 0;
 };
 

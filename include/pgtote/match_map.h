@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -50,6 +51,11 @@ std::vector<std::pair<std::string, uint64_t>> name_only_entries(Connection& conn
 // The statements that give those entries to `source` (claim) or remove them (forget), for a message.
 std::string claim_name_only_sql(const std::string& schema, const SourceIdentity& source);
 std::string forget_name_only_sql(const std::string& schema, const std::string& database);
+// Runs `write` (plain INSERTs: no entry is there to conflict with) on the empty table with its
+// keys (unique indexes) dropped, then builds them again: one sort each, where entries written into
+// the keys cost index insertions each (a first import's every row). Returns false, having run nothing, when the table
+// holds entries, another role owns it or the server refuses the drop: the caller writes as usual.
+bool fill_empty_match_map(Connection& connection, const std::string& schema, const std::function<void()>& write);
 
 struct MatchMapEntry {
   std::string source_system_identifier;  // "" for a name-only entry

@@ -19,5 +19,8 @@ namespace pgtote {
 // row (number and key, read again from `snapshot_path`) and the column.
 uint64_t stage_table(Connection& connection, const TablePlan& plan, SnapshotReader& reader,
                      const std::string& snapshot_path, Progress& progress);
+// A direct plan's rows, copied into its target table, moved into a stage after all (the target
+// table is empty again): for a plan now staged (plan.direct false), whose rows need rewriting.
+void restage_copied_rows(Connection& connection, const TablePlan& plan);
 
 }  // namespace pgtote
