@@ -79,14 +79,18 @@ class Planner {
         problems_.push_back("virtual foreign key " + vfk.from + " -> " + vfk.to + " is not schema.table(col, ...)");
         continue;
       }
-      for (size_t i = 0; i < from_columns.size(); ++i)
+      for (size_t i = 0; i < from_columns.size(); ++i) {
         references_[from_table + "." + from_columns[i]].push_back(to_table + "." + to_columns[i]);
+        virtual_references_.insert(from_table + "." + from_columns[i]);
+      }
     }
   }
 
   // A reference read after its key's table looks its outputs up; the tables that still claim
-  // outputs of one domain must be read in a fixed order.
-  static void order_claims(AnonymizePlan& plan) {
+  // outputs of one domain must be read in a fixed order. A unique column that references through
+  // a virtual foreign key still claims: its values need not be in the key's table (a declared key
+  // makes them be), and two such values must not meet on one output.
+  void order_claims(AnonymizePlan& plan) const {
     std::map<std::string, size_t> key_table;  // unique domain -> the table of its own column
     for (size_t t = 0; t < plan.tables.size(); ++t)
       for (const auto& column : plan.tables[t].columns)
@@ -97,7 +101,8 @@ class Planner {
       for (auto& column : plan.tables[t].columns) {
         if (column.unique_domain.empty()) continue;
         auto key = key_table.find(column.unique_domain);
-        if (column.unique_domain != column.name && key != key_table.end() && key->second < t) {
+        bool may_look_up = !(unique_.count(column.name) && virtual_references_.count(column.name));
+        if (column.unique_domain != column.name && key != key_table.end() && key->second < t && may_look_up) {
           column.looks_up = true;
           auto& after = plan.read_after[t];
           if (std::find(after.begin(), after.end(), key->second) == after.end()) after.push_back(key->second);
@@ -327,6 +332,7 @@ class Planner {
   std::map<std::string, std::pair<size_t, size_t>> where_;
   std::map<std::string, std::vector<std::string>> references_;  // column -> the key columns it references
   std::set<std::string> unique_;
+  std::set<std::string> virtual_references_;  // columns a virtual foreign key leaves
   std::vector<std::vector<Resolved>> resolved_;
   std::vector<std::string> problems_;
   bool salted_ = false;  // some column needs the salt

@@ -174,6 +174,7 @@ bool export_in_parallel(Connection& main, const std::string& snapshot, const Exp
   std::condition_variable finished;
   std::atomic<size_t> next{0};
   std::atomic<bool> abort{false};
+  std::exception_ptr first_error;  // with `mutex` held
   // One line for every connection: the tables being read, how many are done, the rows of all.
   Progress progress(options.progress);
   progress.start({"exporting", "", "", ""});
@@ -208,6 +209,8 @@ bool export_in_parallel(Connection& main, const std::string& snapshot, const Exp
         spool.stats = write_table(connection, tables[i], writer, progress, true, &abort, anonymizer, i);
       } catch (...) {
         spool.error = std::current_exception();
+        std::lock_guard lock(mutex);
+        if (!first_error) first_error = spool.error;  // the others stop for it: theirs says "stopped"
         abort = true;
       }
       std::lock_guard lock(mutex);
@@ -235,9 +238,10 @@ bool export_in_parallel(Connection& main, const std::string& snapshot, const Exp
     Spool& spool = spools[i];
     {
       std::unique_lock lock(mutex);
-      finished.wait(lock, [&] { return spool.done; });
+      // A table left unread (a failure elsewhere stopped its worker) is never done.
+      finished.wait(lock, [&] { return spool.done || first_error; });
+      if (first_error) std::rethrow_exception(first_error);
     }
-    if (spool.error) std::rethrow_exception(spool.error);
     std::rewind(spool.file);
     while (size_t n = std::fread(buffer.data(), 1, buffer.size(), spool.file))
       file.write(std::string_view(buffer.data(), n));
@@ -283,7 +287,10 @@ Plans make_plans(Connection& connection, const ExportOptions& options, const std
   apply_sql_transforms(anonymize, result.plans);
   if (options.subset.empty()) return result;
   SubsetGraph graph = resolve_subset(options.subset, tables, connection.server_version_num() >= 140000);
-  result.subset_rows = find_subset_rows(connection, graph, result.plans);
+  std::vector<bool> read_whole(tables.size(), !options.dry_run);
+  for (size_t t = 0; t < tables.size() && t < anonymize.tables.size(); ++t)
+    if (anonymize.tables[t].any_client_side()) read_whole[t] = false;
+  result.subset_rows = find_subset_rows(connection, graph, result.plans, read_whole);
   result.subset = SubsetRecord{options.subset, apply_subset(result.plans, graph, *result.subset_rows)};
   return result;
 }

@@ -1,41 +1,90 @@
-// A temporary file of COPY text rows, one per line, written once and read back in order.
+// A temporary file of COPY text rows, one per line, shared by the tables whose rows are read early;
+// each table keeps where its rows lie, and reads them back in order with pread.
 #include "pgtote/row_spool.h"
 
+#include <unistd.h>
+
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
-#include <string>
 
 #include "pgtote/error.h"
 
 namespace pgtote {
 
 namespace {
+constexpr size_t buffer_size = 1 << 20;
 Error file_error(const char* what) { return Error(ExitCode::file, std::string(what) + ": " + std::strerror(errno)); }
 }  // namespace
 
-RowSpool::RowSpool() : file_(std::tmpfile()) {
+SpoolFile::SpoolFile() : file_(std::tmpfile()) {
   if (!file_) throw file_error("cannot create a temporary file");
 }
 
-RowSpool::~RowSpool() { std::fclose(file_); }
+SpoolFile::~SpoolFile() { std::fclose(file_); }
+
+uint64_t SpoolFile::append(std::string_view bytes) {
+  std::lock_guard lock(mutex_);
+  uint64_t at = size_;
+  buffer_.append(bytes);
+  size_ += bytes.size();
+  if (buffer_.size() >= buffer_size) flush();
+  return at;
+}
+
+void SpoolFile::flush() {
+  for (size_t done = 0; done < buffer_.size();) {
+    ssize_t n = ::write(fileno(file_), buffer_.data() + done, buffer_.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw file_error("cannot write a temporary file");
+    done += static_cast<size_t>(n);
+  }
+  buffer_.clear();
+}
+
+void SpoolFile::read(uint64_t offset, uint64_t length, const std::function<void(std::string_view)>& each) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!buffer_.empty()) flush();
+  }
+  std::string chunk(std::min<uint64_t>(length, buffer_size), '\0');
+  while (length > 0) {
+    ssize_t n =
+        ::pread(fileno(file_), chunk.data(), std::min<uint64_t>(length, chunk.size()), static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw file_error("cannot read a temporary file");
+    each(std::string_view(chunk.data(), static_cast<size_t>(n)));
+    offset += static_cast<uint64_t>(n);
+    length -= static_cast<uint64_t>(n);
+  }
+}
 
 void RowSpool::append(std::string_view row) {
-  if (std::fwrite(row.data(), 1, row.size(), file_) != row.size() || std::fputc('\n', file_) == EOF)
-    throw file_error("cannot write a temporary file");
+  std::string line;
+  line.reserve(row.size() + 1);
+  line.append(row).push_back('\n');
+  uint64_t at = file_->append(line);
+  if (!runs_.empty() && runs_.back().first + runs_.back().second == at)
+    runs_.back().second += line.size();
+  else
+    runs_.emplace_back(at, line.size());
   ++rows_;
 }
 
-void RowSpool::for_each(const std::function<void(std::string_view)>& each) {
-  if (std::fflush(file_) != 0 || std::fseek(file_, 0, SEEK_SET) != 0) throw file_error("cannot read a temporary file");
-  struct Line {  // getline's buffer, which it grows with realloc
-    char* data = nullptr;
-    size_t capacity = 0;
-    ~Line() { std::free(data); }
-  } line;
-  for (ssize_t length; (length = getline(&line.data, &line.capacity, file_)) > 0;)
-    each(std::string_view(line.data, static_cast<size_t>(length) - (line.data[length - 1] == '\n')));
-  if (std::ferror(file_)) throw file_error("cannot read a temporary file");
+void RowSpool::for_each(const std::function<void(std::string_view)>& each) const {
+  std::string partial;  // a row cut by the end of a piece
+  for (const auto& [offset, length] : runs_)
+    file_->read(offset, length, [&](std::string_view piece) {
+      for (size_t end; (end = piece.find('\n')) != std::string_view::npos; piece.remove_prefix(end + 1)) {
+        if (partial.empty()) {
+          each(piece.substr(0, end));
+        } else {
+          partial.append(piece.substr(0, end));
+          each(partial);
+          partial.clear();
+        }
+      }
+      partial.append(piece);
+    });
 }
 
 }  // namespace pgtote

@@ -13,7 +13,11 @@ namespace pgtote {
 
 namespace {
 
-constexpr size_t batch_size = 5000;   // keys bound per query
+constexpr size_t batch_size = 5000;  // keys bound per query
+// Keys per edge inlined in one scan that reads whole rows, on PostgreSQL 14+ (= ANY, hashed);
+// older servers take batch_size: their x IN (...) OR y IN (...) over lists too big to hash in
+// work_mem compares each row with the whole list.
+constexpr size_t whole_batch_size = 100000;
 constexpr char null_marker = '\xff';  // never in UTF-8 text
 
 void append_value(std::string& out, const std::optional<std::string_view>& value) {
@@ -73,7 +77,8 @@ size_t field_start(std::string_view row, size_t fields) {
 
 class Closure {
  public:
-  Closure(Connection& connection, const SubsetGraph& graph, const std::vector<ExportPlan>& plans)
+  Closure(Connection& connection, const SubsetGraph& graph, const std::vector<ExportPlan>& plans,
+          const std::vector<bool>& read_whole)
       : connection_(connection),
         graph_(graph),
         plans_(plans),
@@ -81,7 +86,8 @@ class Closure {
         asked_(graph.edges.size()),
         down_done_(graph.edges.size()),
         one_scan_(read_in_one_scan(graph)),
-        whole_(graph.tables.size(), true) {
+        whole_(read_whole) {
+    whole_.resize(graph.tables.size(), false);
     // A null_outside reference's value depends on the whole subset: such a table is read at the end.
     for (const auto& edge : graph.edges)
       if (edge.null_outside) whole_[edge.child] = false;
@@ -209,7 +215,6 @@ class Closure {
   template <typename ReasonOf>
   void add_whole_rows(size_t table, const std::string& sql, ReasonOf reason_of) {
     State& state = tables_[table];
-    if (!state.whole_rows) state.whole_rows = std::make_shared<RowSpool>();
     size_t exported = plans_[table].select_list.size(), identity_size = graph_.shapes[table].identity_size;
     auto copy = connection_.copy_out("COPY (" + sql + ") TO STDOUT");
     for (std::string_view row; copy.next_row(row);) {
@@ -224,7 +229,11 @@ class Closure {
         if (values.size() == identity_size) identity = encoded;
       }
       if (!state.identities.insert(identity).second) continue;
-      state.whole_rows->append(row.substr(0, values_start - 1));
+      if (!state.whole_rows) {
+        if (!spool_file_) spool_file_ = std::make_shared<SpoolFile>();
+        state.whole_rows = std::make_shared<RowSpool>(spool_file_);
+      }
+      state.whole_rows->append(values_start ? row.substr(0, values_start - 1) : std::string_view());
       ++state.reason_counts[reason_of(values)];
       state.rows.push_back(std::move(encoded));
       state.whole.push_back(true);
@@ -272,11 +281,19 @@ class Closure {
       return reasons[matched];
     };
     if (whole_[child]) {
-      std::vector<std::unordered_set<std::string>> key_sets(edges.size());
-      for (size_t i = 0; i < edges.size(); ++i)
-        for (const auto& key : keys[i]) key_sets[i].insert(join_key(key));
-      add_whole_rows(child, subset_whole_rows_sql(graph_, child, plans_[child], edges, keys),
-                     [&](const auto& values) { return reason(matching_edge(values, edges, key_sets)); });
+      size_t cap = graph_.hashed_arrays ? whole_batch_size : batch_size, whole_batches = 0;
+      for (const auto& edge_keys : keys) whole_batches = std::max(whole_batches, (edge_keys.size() + cap - 1) / cap);
+      for (size_t batch = 0; batch < whole_batches; ++batch) {
+        std::vector<std::vector<std::vector<std::string>>> slices(edges.size());
+        std::vector<std::unordered_set<std::string>> key_sets(edges.size());
+        for (size_t i = 0; i < edges.size(); ++i) {
+          size_t start = std::min(keys[i].size(), batch * cap), end = std::min(keys[i].size(), start + cap);
+          slices[i].assign(keys[i].begin() + start, keys[i].begin() + end);
+          for (const auto& key : slices[i]) key_sets[i].insert(join_key(key));
+        }
+        add_whole_rows(child, subset_whole_rows_sql(graph_, child, plans_[child], edges, slices),
+                       [&](const auto& values) { return reason(matching_edge(values, edges, key_sets)); });
+      }
       return;
     }
     std::string sql = subset_children_sql(graph_, edges);
@@ -346,9 +363,10 @@ class Closure {
   const std::vector<ExportPlan>& plans_;
   std::vector<State> tables_;
   std::vector<Asked> asked_;
-  std::vector<size_t> down_done_;  // per edge: the parent rows whose children were looked up
-  std::vector<bool> one_scan_;     // per table: read_in_one_scan
-  std::vector<bool> whole_;        // per table: scans read whole rows (its select list is final)
+  std::vector<size_t> down_done_;          // per edge: the parent rows whose children were looked up
+  std::vector<bool> one_scan_;             // per table: read_in_one_scan
+  std::vector<bool> whole_;                // per table: scans read whole rows (see find_subset_rows)
+  std::shared_ptr<SpoolFile> spool_file_;  // made with the first row read whole
 };
 
 }  // namespace
@@ -367,8 +385,9 @@ std::vector<std::optional<std::string>> decode_subset_row(std::string_view row) 
   return values;
 }
 
-SubsetRows find_subset_rows(Connection& connection, const SubsetGraph& graph, const std::vector<ExportPlan>& plans) {
-  return Closure(connection, graph, plans).run();
+SubsetRows find_subset_rows(Connection& connection, const SubsetGraph& graph, const std::vector<ExportPlan>& plans,
+                            const std::vector<bool>& read_whole) {
+  return Closure(connection, graph, plans, read_whole).run();
 }
 
 std::vector<SubsetCut> apply_subset(std::vector<ExportPlan>& plans, const SubsetGraph& graph, const SubsetRows& rows) {

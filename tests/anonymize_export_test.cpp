@@ -2,6 +2,7 @@
 // references kept, no original value in the file, strict mode, --require-anonymized.
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <set>
 
 #include "pgtote/error.h"
@@ -279,4 +280,46 @@ TEST_CASE("a hashed key that collides keeps its references across tables read at
         db.query_value(pairs + "visit x JOIN shop s ON s.code = x.shop"));
   std::string codes = "SELECT md5(string_agg(code, ',' ORDER BY name)) FROM shop";
   CHECK(target.query_value(codes) != db.query_value(codes));  // the codes did change
+}
+
+TEST_CASE("-j 3: a table that fails while another waits for its key's table ends the export with the failure [db]") {
+  test::TestDatabase db;
+  // b waits for a (its reference takes a's hashed keys); c fails at once, while a is still read.
+  db.exec(R"(CREATE TABLE a (code text PRIMARY KEY, slow text);
+             CREATE TABLE b (id int PRIMARY KEY, a_code text REFERENCES a);
+             CREATE TABLE c (id int PRIMARY KEY, x int);
+             INSERT INTO a VALUES ('a1', 's'), ('a2', 's'), ('a3', 's');
+             INSERT INTO b VALUES (1, 'a1');
+             INSERT INTO c VALUES (1, 5);)");
+  std::string config = test::temp_path("fail-j3.yml"), out = test::temp_path("fail-j3.json");
+  std::ofstream(config) << "anonymize:\n  salt: s\n  rules:\n    public.a.code: hash\n"
+                           "    public.a.slow: { sql: \"pg_sleep(0.3)::text || slow\" }\n"
+                           "    public.c.x: { sql: \"x / 0\" }\n";
+  auto run = test::run_pgtote({"export", "--source", db.conninfo(), "--config", config, "-o", out, "-j", "3", "-q"});
+  CHECK(run.exit_code != 0);
+  CHECK(run.exit_code != 124);  // not hung
+  CHECK_MESSAGE(run.err.find("division by zero") != std::string::npos, run.err);
+  CHECK_FALSE(test::file_exists(out));
+}
+
+TEST_CASE("a unique column that references a hashed key through a virtual foreign key keeps its values apart [db]") {
+  test::TestDatabase db;
+  // stall.shop_code names shops that are not there too (a virtual key is not enforced): hashed
+  // into 4 hex digits beside 100 shops, 3000 values would meet on one output if they only looked up.
+  db.exec(R"(CREATE TABLE shop (code varchar(4) PRIMARY KEY);
+             CREATE TABLE stall (id int PRIMARY KEY, shop_code varchar(4) UNIQUE);
+             INSERT INTO shop SELECT lpad(to_hex(i), 4, '0') FROM generate_series(1, 100) i;
+             INSERT INTO stall SELECT i, lpad(to_hex(i), 4, '0') FROM generate_series(1, 3000) i;)");
+  ExportOptions options;
+  options.source = {db.conninfo(), "test"};
+  options.progress = false;
+  options.jobs = 2;
+  options.anonymize.salt = "s";
+  options.anonymize.rules = {rule("public.shop.code", "hash")};
+  options.subset.virtual_foreign_keys = {{"public.stall(shop_code)", "public.shop(code)", ""}};
+  options.output = test::temp_path("stall.json");
+  run_export(options, [](const std::string&) {});
+  std::set<std::string> codes;
+  for (const auto& row : rows_of(options.output).at("public.stall")) codes.insert(row[1].text);
+  CHECK(codes.size() == 3000);
 }

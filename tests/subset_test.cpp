@@ -428,3 +428,18 @@ TEST_CASE("subset: null_outside on a two-column reference cuts both columns, onl
           std::string::npos);
   }
 }
+
+TEST_CASE("subset: a start table without columns is read whole, each row once [db]") {
+  test::TestDatabase db;
+  db.exec("CREATE TABLE marker (); INSERT INTO marker DEFAULT VALUES; INSERT INTO marker DEFAULT VALUES;");
+  std::string path = test::temp_path("subset-marker.json");
+  export_subset(db, start_at("public.marker", ""), path);
+  SnapshotReader reader(path);
+  Table table;
+  std::vector<JsonValue> values;
+  REQUIRE(reader.next_table(table));
+  size_t rows = 0;
+  while (reader.next_row(values)) ++rows;
+  CHECK(rows == 2);
+  check_imports(db, path);
+}

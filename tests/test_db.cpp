@@ -156,7 +156,7 @@ RunResult run_pgtote(const std::vector<std::string>& args, const std::map<std::s
   std::string command = cwd.empty() ? "" : "cd " + shell_quote(cwd) + " && ";
   for (const auto& [key, value] : env) command += key + "=" + shell_quote(value) + " ";
   if (!env.count("DATABASE_URL")) command += "env -u DATABASE_URL ";
-  command += shell_quote(PGTOTE_BINARY);
+  command += "timeout -k 10 600 " + shell_quote(PGTOTE_BINARY);  // a hung run fails (124), not the suite
   for (const auto& arg : args) command += " " + shell_quote(arg);
   command += " >" + shell_quote(out_path) + " 2>" + shell_quote(err_path) + " </dev/null";
   int status = std::system(command.c_str());

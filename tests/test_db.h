@@ -65,7 +65,8 @@ struct RunResult {
   std::string err;
 };
 
-// Runs build/pgtote with `args` (each shell-quoted) and extra environment assignments.
+// Runs build/pgtote with `args` (each shell-quoted) and extra environment assignments; a run
+// still going after 10 minutes is killed (exit code 124).
 // `cwd`, when given, is the folder it runs in.
 RunResult run_pgtote(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
                      const std::string& cwd = "");

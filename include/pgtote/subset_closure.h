@@ -39,8 +39,11 @@ struct SubsetRows {
 
 // The start rows; their descendants through every edge followed downward; then every included
 // row's parents, transitively (rows pulled in only as parents pull in no children). `plans` (as
-// SubsetGraph::tables) give the select list of the tables read whole.
-SubsetRows find_subset_rows(Connection& connection, const SubsetGraph& graph, const std::vector<ExportPlan>& plans);
+// SubsetGraph::tables) give the select lists of the rows read whole: a table's scans read whole
+// rows where `read_whole` says so (not where the client transforms its values, which would reach
+// the disk untransformed, nor in a dry run) and no null_outside reference leaves it.
+SubsetRows find_subset_rows(Connection& connection, const SubsetGraph& graph, const std::vector<ExportPlan>& plans,
+                            const std::vector<bool>& read_whole);
 
 // Narrows each plan (as SubsetGraph::tables) to its subset rows: those read whole become its
 // rows_read, the others its filter. Exports each null_outside reference whose parent is not in the
