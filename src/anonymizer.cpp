@@ -7,9 +7,9 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
-#include <unordered_map>
 
 #include "pgtote/error.h"
+#include "pgtote/fingerprint_map.h"
 
 namespace pgtote {
 
@@ -23,7 +23,7 @@ uint64_t fingerprint(std::string_view text) { return std::hash<std::string_view>
 // fingerprint -> the fingerprint of the input that claimed it.
 struct Anonymizer::Domain {
   std::mutex mutex;
-  std::unordered_map<uint64_t, uint64_t> owner;
+  FingerprintMap owner;
 };
 
 class Anonymizer::TableRewriter : public ValueRewriter {
@@ -88,14 +88,17 @@ std::string Anonymizer::derive(const ColumnAnonymization& column, Domain* domain
   uint64_t input_print = fingerprint(input);
   for (uint32_t attempt = 0; attempt < max_attempts; ++attempt) {
     std::string candidate = transforms_.apply(column.kind, column.shape, input, attempt);
-    std::lock_guard lock(domain->mutex);
-    if (column.looks_up) {  // the key's table is read: its value claimed its output, or it has none
-      auto it = domain->owner.find(fingerprint(candidate));
-      if (it == domain->owner.end() || it->second == input_print) return candidate;
+    if (column.looks_up) {
+      // The key's table is read: its value claimed its output, or it has none. No lock: the
+      // domain's claims are all made (a table that looks up is read after every table that claims
+      // in its domain, AnonymizePlan::read_after), so it is only read now.
+      const uint64_t* owner = domain->owner.find(fingerprint(candidate));
+      if (!owner || *owner == input_print) return candidate;
       continue;
     }
-    auto [it, claimed] = domain->owner.try_emplace(fingerprint(candidate), input_print);
-    if (claimed || it->second == input_print) return candidate;
+    std::lock_guard lock(domain->mutex);
+    auto [owner, claimed] = domain->owner.try_emplace(fingerprint(candidate), input_print);
+    if (claimed || owner == input_print) return candidate;
   }
   throw Error(ExitCode::failure, "anonymizing " + column.name + ": no unused " + transform_kind_name(column.kind) +
                                      " value left after " + std::to_string(max_attempts) +

@@ -301,7 +301,11 @@ std::vector<TablePreview> preview(Connection& connection, const Plans& plans) {
   for (size_t i = 0; i < plans.plans.size(); ++i) {
     const Table& table = *plans.plans[i].table;
     TablePreview entry{table.schema, table.name, 0, {}};
-    if (plans.subset_rows) {
+    if (plans.subset_rows && !plans.subset_rows->tables[i].filter.empty()) {  // read by its filter: counted
+      entry.rows = static_cast<uint64_t>(connection.exec(plans.plans[i].count_sql()).number(0, 0));
+      entry.reasons = plans.subset_rows->tables[i].reasons;
+      for (auto& reason : entry.reasons) reason.second = entry.rows;
+    } else if (plans.subset_rows) {
       entry.rows = plans.subset_rows->tables[i].rows.size();
       entry.reasons = plans.subset_rows->tables[i].reasons;
     } else {

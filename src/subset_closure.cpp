@@ -86,6 +86,7 @@ class Closure {
         asked_(graph.edges.size()),
         down_done_(graph.edges.size()),
         one_scan_(read_in_one_scan(graph)),
+        by_filter_(read_by_filter(graph)),
         whole_(read_whole) {
     whole_.resize(graph.tables.size(), false);
     // A null_outside reference's value depends on the whole subset: such a table is read at the end.
@@ -131,6 +132,12 @@ class Closure {
       std::vector<size_t> edges;
       for (size_t e = 0; e < graph_.edges.size(); ++e)
         if (graph_.edges[e].child == t && graph_.edges[e].follow_down) edges.push_back(e);
+      if (by_filter_[t]) {  // the export reads it, with the filter: nothing to find
+        const SubsetEdge& edge = graph_.edges[edges.front()];
+        tables_[t].filter = subset_children_filter(graph_, t, {&edge}, {new_down_keys(edges.front())});
+        reason_slot(tables_[t], "child of " + graph_.tables[edge.parent]->qualified_name());
+        continue;
+      }
       query_children(t, edges);
     }
     // Upward: parents of every included row, transitively; they pull in no children. Children
@@ -163,6 +170,7 @@ class Closure {
       rows.rows = std::move(state.rows);
       rows.whole = std::move(state.whole);
       rows.whole_rows = std::move(state.whole_rows);
+      rows.filter = std::move(state.filter);
       for (size_t r = 0; r < state.reason_names.size(); ++r)
         rows.reasons.emplace_back(state.reason_names[r], state.reason_counts[r]);
       result.tables.push_back(std::move(rows));
@@ -179,6 +187,7 @@ class Closure {
     size_t up_done = 0;
     std::shared_ptr<RowSpool> whole_rows;  // the rows read whole, as the plan's select list gives them
     std::vector<bool> whole;               // per row: it is in whole_rows
+    std::string filter;                    // read_by_filter: the rows are those it holds for
   };
   struct Asked {
     std::unordered_set<std::string> down, up;  // keys already looked up through the edge
@@ -365,6 +374,7 @@ class Closure {
   std::vector<Asked> asked_;
   std::vector<size_t> down_done_;          // per edge: the parent rows whose children were looked up
   std::vector<bool> one_scan_;             // per table: read_in_one_scan
+  std::vector<bool> by_filter_;            // per table: read_by_filter
   std::vector<bool> whole_;                // per table: scans read whole rows (see find_subset_rows)
   std::shared_ptr<SpoolFile> spool_file_;  // made with the first row read whole
 };
@@ -398,6 +408,10 @@ std::vector<SubsetCut> apply_subset(std::vector<ExportPlan>& plans, const Subset
     std::vector<size_t> positions;
     for (size_t k = 0; k < shape.identity_size; ++k) positions.push_back(k);
     const auto& table = rows.tables[t];
+    if (!table.filter.empty()) {
+      plans[t].filter = table.filter;
+      continue;
+    }
     for (size_t r = 0; r < table.rows.size(); ++r)
       if (r >= table.whole.size() || !table.whole[r])
         if (auto key = values_at(decode_subset_row(table.rows[r]), positions)) tuples.push_back(std::move(*key));

@@ -423,20 +423,33 @@ std::string subset_start_whole_rows_sql(const SubsetGraph& graph, const SubsetSt
   return scan.sql();
 }
 
+std::string subset_children_filter(const SubsetGraph& graph, size_t table, const std::vector<const SubsetEdge*>& edges,
+                                   const std::vector<std::vector<std::vector<std::string>>>& keys) {
+  std::string filter;
+  for (size_t i = 0; i < edges.size(); ++i) {
+    filter += (i ? " OR (" : "(") +
+              scan_key_in_sql(graph, typed_columns(*graph.tables[table], edges[i]->child_columns), keys[i]);
+    if (!edges[i]->when.empty()) filter += " AND (" + edges[i]->when + ")";
+    filter += ")";
+  }
+  return edges.empty() ? "false" : filter;
+}
+
 std::string subset_whole_rows_sql(const SubsetGraph& graph, size_t table, const ExportPlan& plan,
                                   const std::vector<const SubsetEdge*>& edges,
                                   const std::vector<std::vector<std::vector<std::string>>>& keys) {
   ExportPlan scan = plan;
-  scan.filter.clear();
-  for (size_t i = 0; i < edges.size(); ++i) {
-    scan.filter += (i ? " OR (" : "(") +
-                   scan_key_in_sql(graph, typed_columns(*graph.tables[table], edges[i]->child_columns), keys[i]);
-    if (!edges[i]->when.empty()) scan.filter += " AND (" + edges[i]->when + ")";
-    scan.filter += ")";
-  }
-  if (edges.empty()) scan.filter = "false";
+  scan.filter = subset_children_filter(graph, table, edges, keys);
   for (const auto& value : graph.shapes[table].values) scan.select_list.push_back(value.sql);
   return scan.sql();
+}
+
+std::vector<bool> read_by_filter(const SubsetGraph& graph) {
+  std::vector<bool> out = read_in_one_scan(graph);
+  std::vector<size_t> edges_from(graph.tables.size(), 0);
+  for (const auto& edge : graph.edges) ++edges_from[edge.child];
+  for (size_t t = 0; t < out.size(); ++t) out[t] = out[t] && edges_from[t] == 1;
+  return out;
 }
 
 std::string subset_parents_sql(const SubsetGraph& graph, const SubsetEdge& edge) {

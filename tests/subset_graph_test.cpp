@@ -175,6 +175,22 @@ TEST_CASE("a table only scans reach, and that leads nowhere, is read once, whole
   // User: a parent; Post: a start table and a parent; Comment: its own parent; Like: the index on
   // userId does not count, since no row reaches User going down.
   CHECK(once == std::vector<bool>{false, false, false, true});
+  // Like also references User, whose rows found as parents it does not lead to: the closure reads
+  // it. A table whose one reference is the way down is read by the export, with that filter.
+  CHECK(read_by_filter(resolve_subset(spec, pointers(tables))) == std::vector<bool>{false, false, false, false});
+  Table view;
+  view.schema = "public";
+  view.name = "View";
+  view.columns = {column("id", "integer", true), column("postId", "integer", true)};
+  view.primary_key = {"id"};
+  view.foreign_keys = {{"view_post", {"postId"}, "public", "Post", {"id"}}};
+  auto with_view = tables;
+  with_view.push_back(view);
+  SubsetGraph viewed = resolve_subset(spec, pointers(with_view));
+  CHECK(read_by_filter(viewed) == std::vector<bool>{false, false, false, false, true});
+  CHECK(subset_children_filter(viewed, 4, {&edge_named(viewed, "view_post")}, {{{"7"}}}) ==
+        R"(((t."postId") IN (SELECT u.c0::integer FROM ROWS FROM (pg_catalog.unnest(E'{"7"}'::pg_catalog.text[])) )"
+        R"(AS u(c0))))");
 
   spec.start = {{"public.User", "", std::nullopt, ""}};  // now rows reach Like through the index
   CHECK(read_in_one_scan(resolve_subset(spec, pointers(tables)))[3] == false);

@@ -31,6 +31,9 @@ struct SubsetTableRows {
   // the plan's select list gives them; whole[i] tells whether rows[i] is one of them.
   std::shared_ptr<RowSpool> whole_rows;
   std::vector<bool> whole;
+  // A table read_by_filter: no rows above (and one reason, counted 0); the export reads the rows
+  // this condition on the table (alias t) holds for.
+  std::string filter;
 };
 
 struct SubsetRows {
@@ -46,8 +49,9 @@ SubsetRows find_subset_rows(Connection& connection, const SubsetGraph& graph, co
                             const std::vector<bool>& read_whole);
 
 // Narrows each plan (as SubsetGraph::tables) to its subset rows: those read whole become its
-// rows_read, the others its filter. Exports each null_outside reference whose parent is not in the
-// subset as NULL. Returns those cuts, one per foreign key that cut any row.
+// rows_read, the others its filter (a table read_by_filter: that filter). Exports each
+// null_outside reference whose parent is not in the subset as NULL. Returns those cuts, one per
+// foreign key that cut any row.
 std::vector<SubsetCut> apply_subset(std::vector<ExportPlan>& plans, const SubsetGraph& graph, const SubsetRows& rows);
 
 // The values of an encoded row (SubsetTableRows::rows); nullopt for NULL.

@@ -78,6 +78,15 @@ std::string subset_children_sql(const SubsetGraph& graph, const std::vector<cons
 // scan, once every other table's rows are, so that scan returns whole rows and the export does
 // not read the table again.
 std::vector<bool> read_in_one_scan(const SubsetGraph& graph);
+// Per table: read_in_one_scan, and its one reference is the edge it is reached by. Its rows are
+// then the rows whose reference holds a key of its parent's rows found going down, and they lead
+// to no row not in already: the export reads them with that filter, in its own turn (the closure
+// does not).
+std::vector<bool> read_by_filter(const SubsetGraph& graph);
+// `(edge columns) match keys[i] [AND (when)]` for each of `edges` (into `table`), ORed, keys
+// inlined: "false" without edges.
+std::string subset_children_filter(const SubsetGraph& graph, size_t table, const std::vector<const SubsetEdge*>& edges,
+                                   const std::vector<std::vector<std::vector<std::string>>>& keys);
 // SELECT of `plan`'s select list then the start table's subset values, for the start rows (which
 // have no limit) in the plan's order.
 std::string subset_start_whole_rows_sql(const SubsetGraph& graph, const SubsetStartRows& start, const ExportPlan& plan);
