@@ -141,6 +141,15 @@ struct Spool {
   }
 };
 
+// A second connection into the export's transaction snapshot (pg_export_snapshot's `snapshot`).
+Connection open_snapshot_reader(const ExportOptions& options, const std::string& snapshot) {
+  Connection reader = Connection::open(options.source.conninfo);
+  reader.exec(session_sql(options));
+  reader.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  reader.exec("SET TRANSACTION SNAPSHOT '" + snapshot + "'");
+  return reader;
+}
+
 // -j N: N connections read tables at once, all in the transaction snapshot of `main`
 // (pg_export_snapshot / SET TRANSACTION SNAPSHOT). Each table goes to a spool; the spools are
 // appended in dependency order, so the file is byte-identical to a one-connection export. A table
@@ -151,16 +160,10 @@ bool export_in_parallel(Connection& main, const std::string& snapshot, const Exp
                         const std::vector<ExportPlan>& tables, const Anonymizer* anonymizer,
                         const std::vector<std::vector<size_t>>& anonymize_order, OutputFile& file, ExportResult& result,
                         const std::function<void(const std::string&)>& notify) {
-  if (snapshot.find_first_not_of("0123456789ABCDEF-") != std::string::npos)
-    throw Error(ExitCode::database, "unexpected snapshot id from the server: " + snapshot);
   std::vector<Connection> helpers;
   for (int k = 1; k < options.jobs; ++k) {
     try {
-      Connection helper = Connection::open(options.source.conninfo);
-      helper.exec(session_sql(options));
-      helper.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-      helper.exec("SET TRANSACTION SNAPSHOT '" + snapshot + "'");
-      helpers.push_back(std::move(helper));
+      helpers.push_back(open_snapshot_reader(options, snapshot));
     } catch (const Error& e) {  // e.g. too many connections: go on with fewer
       notify("reading with " + std::to_string(helpers.size() + 1) + " connection(s), not " +
              std::to_string(options.jobs) + ": " + e.what());
@@ -281,7 +284,7 @@ void apply_sql_transforms(const AnonymizePlan& anonymize, std::vector<ExportPlan
 // The plans' select lists (with `sql` transforms) are made before the subset is: a subset's table
 // read in one scan is read with them, and a null_outside reference keeps its column's transform.
 Plans make_plans(Connection& connection, const ExportOptions& options, const std::vector<const Table*>& tables,
-                 const AnonymizePlan& anonymize) {
+                 const AnonymizePlan& anonymize, const std::string& shared_snapshot) {
   Plans result;
   for (const Table* table : tables) result.plans.push_back(plan_table(*table));
   apply_sql_transforms(anonymize, result.plans);
@@ -290,7 +293,12 @@ Plans make_plans(Connection& connection, const ExportOptions& options, const std
   std::vector<bool> read_whole(tables.size(), !options.dry_run);
   for (size_t t = 0; t < tables.size() && t < anonymize.tables.size(); ++t)
     if (anonymize.tables[t].any_client_side()) read_whole[t] = false;
-  result.subset_rows = find_subset_rows(connection, graph, result.plans, read_whole);
+  // With -j N, the tables the export reads by a filter are read on a second connection while the
+  // closure looks for parents on the first (a wait on round trips, where the scans use the cores).
+  std::function<Connection()> open_reader;
+  if (options.jobs > 1 && !shared_snapshot.empty() && !options.dry_run)
+    open_reader = [&] { return open_snapshot_reader(options, shared_snapshot); };
+  result.subset_rows = find_subset_rows(connection, graph, result.plans, read_whole, open_reader);
   result.subset = SubsetRecord{options.subset, apply_subset(result.plans, graph, *result.subset_rows)};
   return result;
 }
@@ -352,7 +360,9 @@ ExportResult run_export(const ExportOptions& options, const std::function<void(c
   std::unique_ptr<Anonymizer> anonymizer;
   if (!options.anonymize.empty() || options.anonymize.strict)
     anonymizer = std::make_unique<Anonymizer>(anonymize, options.anonymize.salt);
-  Plans plans = make_plans(connection, options, tables, anonymize);
+  if (shared_snapshot.find_first_not_of("0123456789ABCDEF-") != std::string::npos)
+    throw Error(ExitCode::database, "unexpected snapshot id from the server: " + shared_snapshot);
+  Plans plans = make_plans(connection, options, tables, anonymize, shared_snapshot);
   int jobs = options.jobs;
   if (jobs > 1 && anonymize.shared_domains) {
     if (options.jobs_asked)

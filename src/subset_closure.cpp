@@ -3,6 +3,8 @@
 // deduplicated by row identity in memory.
 #include "pgtote/subset_closure.h"
 
+#include <optional>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -78,8 +80,9 @@ size_t field_start(std::string_view row, size_t fields) {
 class Closure {
  public:
   Closure(Connection& connection, const SubsetGraph& graph, const std::vector<ExportPlan>& plans,
-          const std::vector<bool>& read_whole)
+          const std::vector<bool>& read_whole, const std::function<Connection()>& open_reader)
       : connection_(connection),
+        open_reader_(open_reader),
         graph_(graph),
         plans_(plans),
         tables_(graph.tables.size()),
@@ -140,6 +143,7 @@ class Closure {
       }
       query_children(t, edges);
     }
+    read_filtered_tables_behind();
     // Upward: parents of every included row, transitively; they pull in no children. Children
     // first, so a parent table has the keys of all its children before its own parents are read.
     for (bool more = true; more;) {
@@ -164,6 +168,10 @@ class Closure {
         }
       }
     }
+    behind_.finish();
+    if (behind_.unopened)
+      for (auto& state : tables_)
+        if (!state.filter.empty()) state.whole_rows.reset();
     SubsetRows result;
     for (auto& state : tables_) {
       SubsetTableRows rows;
@@ -247,6 +255,52 @@ class Closure {
       state.rows.push_back(std::move(encoded));
       state.whole.push_back(true);
     }
+  }
+
+  // The tables read_by_filter, read whole by a thread on a second connection while this one
+  // walks up to the parents; finish() waits for it (the destructor too, when the walk failed).
+  struct ReadBehind {
+    std::thread thread;
+    std::exception_ptr error;
+    bool unopened = false;  // no second connection: nothing was read
+    void finish() {
+      if (thread.joinable()) thread.join();
+      if (error) std::rethrow_exception(std::exchange(error, nullptr));
+    }
+    ~ReadBehind() {
+      if (thread.joinable()) thread.join();
+    }
+  };
+  void read_filtered_tables_behind() {
+    std::vector<std::pair<std::string, std::shared_ptr<RowSpool>>> reads;  // COPY, and where its rows go
+    for (size_t t = 0; t < tables_.size(); ++t) {
+      if (!open_reader_ || tables_[t].filter.empty() || !whole_[t]) continue;
+      if (!spool_file_) spool_file_ = std::make_shared<SpoolFile>();
+      tables_[t].whole_rows = std::make_shared<RowSpool>(spool_file_);
+      ExportPlan plan = plans_[t];
+      plan.filter = tables_[t].filter;
+      reads.emplace_back("COPY (" + plan.sql() + ") TO STDOUT", tables_[t].whole_rows);
+    }
+    if (reads.empty()) return;
+    behind_.thread = std::thread([this, reads] {
+      std::optional<Connection> reader;
+      try {
+        reader.emplace(open_reader_());
+      } catch (const Error&) {  // e.g. too many connections: the export reads them, with their filter
+        behind_.unopened = true;
+        return;
+      }
+      try {
+        for (const auto& [sql, spool] : reads) {
+          auto copy = reader->copy_out(sql);
+          for (std::string_view row; copy.next_row(row);)
+            spool->append(row.substr(0, row.size() - (row.ends_with('\n') ? 1 : 0)));
+        }
+        reader->exec("COMMIT");
+      } catch (...) {
+        behind_.error = std::current_exception();
+      }
+    });
   }
 
   // The edge's parent columns are its parent's row identity, in order: a reference whose text is
@@ -368,6 +422,7 @@ class Closure {
   }
 
   Connection& connection_;
+  const std::function<Connection()>& open_reader_;  // empty: one connection
   const SubsetGraph& graph_;
   const std::vector<ExportPlan>& plans_;
   std::vector<State> tables_;
@@ -377,6 +432,7 @@ class Closure {
   std::vector<bool> by_filter_;            // per table: read_by_filter
   std::vector<bool> whole_;                // per table: scans read whole rows (see find_subset_rows)
   std::shared_ptr<SpoolFile> spool_file_;  // made with the first row read whole
+  ReadBehind behind_;                      // last: destroyed first, its thread joined before the rest goes
 };
 
 }  // namespace
@@ -396,8 +452,8 @@ std::vector<std::optional<std::string>> decode_subset_row(std::string_view row) 
 }
 
 SubsetRows find_subset_rows(Connection& connection, const SubsetGraph& graph, const std::vector<ExportPlan>& plans,
-                            const std::vector<bool>& read_whole) {
-  return Closure(connection, graph, plans, read_whole).run();
+                            const std::vector<bool>& read_whole, const std::function<Connection()>& open_reader) {
+  return Closure(connection, graph, plans, read_whole, open_reader).run();
 }
 
 std::vector<SubsetCut> apply_subset(std::vector<ExportPlan>& plans, const SubsetGraph& graph, const SubsetRows& rows) {
@@ -408,8 +464,9 @@ std::vector<SubsetCut> apply_subset(std::vector<ExportPlan>& plans, const Subset
     std::vector<size_t> positions;
     for (size_t k = 0; k < shape.identity_size; ++k) positions.push_back(k);
     const auto& table = rows.tables[t];
-    if (!table.filter.empty()) {
-      plans[t].filter = table.filter;
+    if (!table.filter.empty()) {  // read already (whole_rows), or by the export with the filter
+      plans[t].filter = table.whole_rows ? "false" : table.filter;
+      plans[t].rows_read = table.whole_rows;
       continue;
     }
     for (size_t r = 0; r < table.rows.size(); ++r)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,8 +32,8 @@ struct SubsetTableRows {
   // the plan's select list gives them; whole[i] tells whether rows[i] is one of them.
   std::shared_ptr<RowSpool> whole_rows;
   std::vector<bool> whole;
-  // A table read_by_filter: no rows above (and one reason, counted 0); the export reads the rows
-  // this condition on the table (alias t) holds for.
+  // A table read_by_filter: no rows above (and one reason, counted 0); its rows are those this
+  // condition on the table (alias t) holds for, in whole_rows when read already.
   std::string filter;
 };
 
@@ -45,8 +46,10 @@ struct SubsetRows {
 // SubsetGraph::tables) give the select lists of the rows read whole: a table's scans read whole
 // rows where `read_whole` says so (not where the client transforms its values, which would reach
 // the disk untransformed, nor in a dry run) and no null_outside reference leaves it.
+// `open_reader`, when given, opens a second connection into the export's snapshot: the tables
+// read_by_filter (read whole) are read on it while the closure walks up to the parents.
 SubsetRows find_subset_rows(Connection& connection, const SubsetGraph& graph, const std::vector<ExportPlan>& plans,
-                            const std::vector<bool>& read_whole);
+                            const std::vector<bool>& read_whole, const std::function<Connection()>& open_reader = {});
 
 // Narrows each plan (as SubsetGraph::tables) to its subset rows: those read whole become its
 // rows_read, the others its filter (a table read_by_filter: that filter). Exports each
