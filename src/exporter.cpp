@@ -154,8 +154,8 @@ Connection open_snapshot_reader(const ExportOptions& options, const std::string&
 // (pg_export_snapshot / SET TRANSACTION SNAPSHOT). Each table goes to a spool; the spools are
 // appended in dependency order, so the file is byte-identical to a one-connection export. A table
 // whose anonymized references look up outputs waits for their keys' tables (`anonymize_order`,
-// AnonymizePlan::read_after). Returns false, having written nothing, when no second connection can be opened (the
-// caller then reads one table at a time).
+// AnonymizePlan::read_after). Returns false, having written nothing, when no second connection
+// can be opened (the caller then reads one table at a time).
 bool export_in_parallel(Connection& main, const std::string& snapshot, const ExportOptions& options,
                         const std::vector<ExportPlan>& tables, const Anonymizer* anonymizer,
                         const std::vector<std::vector<size_t>>& anonymize_order, OutputFile& file, ExportResult& result,
@@ -281,8 +281,8 @@ void apply_sql_transforms(const AnonymizePlan& anonymize, std::vector<ExportPlan
   }
 }
 
-// The plans' select lists (with `sql` transforms) are made before the subset is: a subset's table
-// read in one scan is read with them, and a null_outside reference keeps its column's transform.
+// The plans' select lists (with `sql` transforms) are made before the subset is: the rows a
+// subset reads whole are read with them.
 Plans make_plans(Connection& connection, const ExportOptions& options, const std::vector<const Table*>& tables,
                  const AnonymizePlan& anonymize, const std::string& shared_snapshot) {
   Plans result;
