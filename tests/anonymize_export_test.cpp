@@ -320,6 +320,7 @@ TEST_CASE("a unique column that references a hashed key through a virtual foreig
   options.output = test::temp_path("stall.json");
   run_export(options, [](const std::string&) {});
   std::set<std::string> codes;
-  for (const auto& row : rows_of(options.output).at("public.stall")) codes.insert(row[1].text);
+  auto rows = rows_of(options.output);
+  for (const auto& row : rows.at("public.stall")) codes.insert(row[1].text);
   CHECK(codes.size() == 3000);
 }
