@@ -22,11 +22,11 @@ SpoolFile::SpoolFile() : file_(std::tmpfile()) {
 
 SpoolFile::~SpoolFile() { std::fclose(file_); }
 
-uint64_t SpoolFile::append(std::string_view bytes) {
+uint64_t SpoolFile::append_line(std::string_view line) {
   std::lock_guard lock(mutex_);
   uint64_t at = size_;
-  buffer_.append(bytes);
-  size_ += bytes.size();
+  buffer_.append(line).push_back('\n');
+  size_ += line.size() + 1;
   if (buffer_.size() >= buffer_size) flush();
   return at;
 }
@@ -59,14 +59,11 @@ void SpoolFile::read(uint64_t offset, uint64_t length, const std::function<void(
 }
 
 void RowSpool::append(std::string_view row) {
-  std::string line;
-  line.reserve(row.size() + 1);
-  line.append(row).push_back('\n');
-  uint64_t at = file_->append(line);
+  uint64_t at = file_->append_line(row), length = row.size() + 1;
   if (!runs_.empty() && runs_.back().first + runs_.back().second == at)
-    runs_.back().second += line.size();
+    runs_.back().second += length;
   else
-    runs_.emplace_back(at, line.size());
+    runs_.emplace_back(at, length);
   ++rows_;
 }
 

@@ -23,7 +23,9 @@ class SpoolFile {
   SpoolFile(const SpoolFile&) = delete;
   SpoolFile& operator=(const SpoolFile&) = delete;
 
-  uint64_t append(std::string_view bytes);  // returns where they start
+  // Appends `line` and a newline, at once (rows of several tables may be appended by two threads);
+  // returns where they start.
+  uint64_t append_line(std::string_view line);
   // Calls `each` with the bytes [offset, offset + length), in pieces, in order.
   void read(uint64_t offset, uint64_t length, const std::function<void(std::string_view)>& each);
 
