@@ -26,6 +26,19 @@ CREATE TABLE notes (id int PRIMARY KEY, book_id int REFERENCES books ON DELETE S
 CREATE TABLE pins (id int PRIMARY KEY, book_id int NOT NULL REFERENCES books ON DELETE CASCADE);
 )SQL";
 
+// Imports `snapshot` into `target` with --delete-missing (and what `adjust` sets).
+ImportResult import_deleting(const test::TestDatabase& target, const std::string& snapshot, bool dry_run,
+                             const std::function<void(ImportOptions&)>& adjust = nullptr) {
+  ImportOptions options;
+  options.target = {target.conninfo(), "test"};
+  options.snapshot_path = snapshot;
+  options.progress = false;
+  options.dry_run = dry_run;
+  options.delete_missing = true;
+  if (adjust) adjust(options);
+  return run_import(options, [](const std::string&) {});
+}
+
 struct Mirror {
   test::TestDatabase source, target;
   std::string snapshot = test::temp_path("mirror.json");
@@ -42,14 +55,7 @@ struct Mirror {
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   }
   ImportResult import(bool dry_run, const std::function<void(ImportOptions&)>& adjust = nullptr) {
-    ImportOptions options;
-    options.target = {target.conninfo(), "test"};
-    options.snapshot_path = snapshot;
-    options.progress = false;
-    options.dry_run = dry_run;
-    options.delete_missing = true;
-    if (adjust) adjust(options);
-    return run_import(options, [](const std::string&) {});
+    return import_deleting(target, snapshot, dry_run, adjust);
   }
   std::string rows() const {
     return target.query_value(
@@ -244,15 +250,7 @@ TEST_CASE("--delete-missing counts every row ON DELETE SET NULL and SET DEFAULT 
     target.exec("CREATE TABLE before." + table + " AS SELECT * FROM public." + table);
   if (column_lists) target.exec("CREATE TABLE before.excerpts AS SELECT * FROM public.excerpts");
 
-  auto import = [&](bool dry_run) {
-    ImportOptions options;
-    options.target = {target.conninfo(), "test"};
-    options.snapshot_path = snapshot;
-    options.progress = false;
-    options.dry_run = dry_run;
-    options.delete_missing = true;
-    return run_import(options, [](const std::string&) {});
-  };
+  auto import = [&](bool dry_run) { return import_deleting(target, snapshot, dry_run); };
   ImportResult dry = import(true);
   REQUIRE(dry.ok);
   auto predicted = deletes_by_table(dry);

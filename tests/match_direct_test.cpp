@@ -57,26 +57,6 @@ std::string sequences(const test::TestDatabase& db) {
       "FROM pg_sequences WHERE schemaname = 'public'");
 }
 
-// The dry run (always staged) predicted the import (copied straight in where it could) exactly.
-void check_predicted(const ImportResult& dry, const ImportResult& done) {
-  REQUIRE(dry.tables.size() == done.tables.size());
-  for (size_t i = 0; i < dry.tables.size(); ++i) {
-    INFO(dry.tables[i].name);
-    CHECK(dry.tables[i].inserted == done.tables[i].inserted);
-    CHECK(dry.tables[i].updated == done.tables[i].updated);
-    CHECK(dry.tables[i].unchanged == done.tables[i].unchanged);
-  }
-  REQUIRE(dry.identity.size() == done.identity.size());
-  for (size_t i = 0; i < dry.identity.size(); ++i) {
-    INFO(dry.identity[i].table);
-    CHECK(dry.identity[i].table == done.identity[i].table);
-    CHECK(dry.identity[i].by_key == done.identity[i].by_key);
-    CHECK(dry.identity[i].by_mapping == done.identity[i].by_mapping);
-    CHECK(dry.identity[i].fresh == done.identity[i].fresh);
-    CHECK(dry.identity[i].fresh_ids == done.identity[i].fresh_ids);
-  }
-}
-
 struct EmptyTarget {
   test::TestDatabase dev, prod;
   std::string snapshot = test::temp_path("dev-to-empty.json");
@@ -98,7 +78,7 @@ TEST_CASE("match rules into an empty target: rows keep their ids, the mapping is
   CHECK(t.prod.query_value("SELECT count(*) FROM users") == "0");
   ImportResult done = import(t.prod, t.snapshot, false);
   REQUIRE(done.ok);
-  check_predicted(dry, done);
+  test::check_predicted(dry, done);    // always staged, it predicted the direct copy
   CHECK(rows(t.prod) == rows(t.dev));  // every id as dev has it: the sequences run on from them
   CHECK(t.prod.query_value("SELECT count(*) FROM pgtote.match_map") == "17");
   CHECK(t.prod.query_value("SELECT count(*) FROM pgtote.match_map WHERE snapshot_key <> target_key") == "0");
@@ -147,7 +127,7 @@ TEST_CASE("match rules into an empty target: ids a sequence gives otherwise are 
   REQUIRE(dry.ok);
   ImportResult done = import(t.prod, t.snapshot, false);
   REQUIRE(done.ok);
-  check_predicted(dry, done);
+  test::check_predicted(dry, done);  // always staged, it predicted the direct copy
   CHECK(rows(t.prod) ==
         "1:alice@example.com 2:bob@example.com 3:dave@example.com\n"
         "1:1:Alice post 2:3:Dave post 3:2:Bob post\n"

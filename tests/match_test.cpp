@@ -221,22 +221,7 @@ TEST_CASE(
   REQUIRE(result.ok);
   CHECK(rows(dp.prod) == expected_after_import);
 
-  // The dry run predicted it exactly: counts, matches and the new ids.
-  REQUIRE(dry.tables.size() == result.tables.size());
-  for (size_t i = 0; i < dry.tables.size(); ++i) {
-    INFO(dry.tables[i].name);
-    CHECK(dry.tables[i].inserted == result.tables[i].inserted);
-    CHECK(dry.tables[i].updated == result.tables[i].updated);
-    CHECK(dry.tables[i].unchanged == result.tables[i].unchanged);
-  }
-  REQUIRE(dry.identity.size() == result.identity.size());
-  for (size_t i = 0; i < dry.identity.size(); ++i) {
-    INFO(dry.identity[i].table);
-    CHECK(dry.identity[i].by_key == result.identity[i].by_key);
-    CHECK(dry.identity[i].by_mapping == result.identity[i].by_mapping);
-    CHECK(dry.identity[i].fresh == result.identity[i].fresh);
-    CHECK(dry.identity[i].fresh_ids == result.identity[i].fresh_ids);
-  }
+  test::check_predicted(dry, result);  // counts, matches and the new ids
   CHECK(identity_of(dry, "public.users").by_key == 2);
   CHECK(identity_of(dry, "public.users").fresh == 1);
   CHECK(identity_of(dry, "public.users").fresh_ids == "5");

@@ -241,3 +241,28 @@ void export_database(const TestDatabase& db, const std::string& path, bool inclu
 }
 
 }  // namespace pgtote::test
+
+#include "pgtote/importer.h"
+
+namespace pgtote::test {
+
+void check_predicted(const ImportResult& dry, const ImportResult& done) {
+  REQUIRE(dry.tables.size() == done.tables.size());
+  for (size_t i = 0; i < dry.tables.size(); ++i) {
+    INFO(dry.tables[i].name);
+    CHECK(dry.tables[i].inserted == done.tables[i].inserted);
+    CHECK(dry.tables[i].updated == done.tables[i].updated);
+    CHECK(dry.tables[i].unchanged == done.tables[i].unchanged);
+  }
+  REQUIRE(dry.identity.size() == done.identity.size());
+  for (size_t i = 0; i < dry.identity.size(); ++i) {
+    INFO(dry.identity[i].table);
+    CHECK(dry.identity[i].table == done.identity[i].table);
+    CHECK(dry.identity[i].by_key == done.identity[i].by_key);
+    CHECK(dry.identity[i].by_mapping == done.identity[i].by_mapping);
+    CHECK(dry.identity[i].fresh == done.identity[i].fresh);
+    CHECK(dry.identity[i].fresh_ids == done.identity[i].fresh_ids);
+  }
+}
+
+}  // namespace pgtote::test

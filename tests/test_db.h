@@ -8,6 +8,10 @@
 
 #include "pgtote/pg_conn.h"
 
+namespace pgtote {
+struct ImportResult;
+}  // namespace pgtote
+
 namespace pgtote::test {
 
 class TestDatabase {
@@ -34,6 +38,10 @@ class TestDatabase {
   std::string name_;
   std::string server_;
 };
+
+// The dry run `dry` predicted the import `done` exactly: per table its inserts, updates and
+// unchanged rows, and (match rules) per remapped table its matches and fresh ids.
+void check_predicted(const ImportResult& dry, const ImportResult& done);
 
 // A login role unique to a test (roles are cluster-wide), with `attributes` ("BYPASSRLS") and a
 // password; dropped with what it owns in `db` afterwards. Declare it after the TestDatabase, so
